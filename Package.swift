@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+// NeuroPipe: EEG/fMRI batch processing on Linux. Module layers point downward only:
+// Core ← IO, DSP ← … ← CLI. C libraries come from Debian packages found with pkg-config.
+import PackageDescription
+
+let package = Package(
+    name: "NeuroPipe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "neuropipe", targets: ["neuropipe"]),
+        .library(name: "NeuroCore", targets: ["NeuroCore"]),
+        .library(name: "NeuroIO", targets: ["NeuroIO"]),
+        .library(name: "NeuroDSP", targets: ["NeuroDSP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libfftw3-dev, liblapacke-dev + libopenblas-dev, libhdf5-dev, zlib1g-dev).
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CLapacke", pkgConfig: "openblas",
+                       providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "NeuroCore", dependencies: ["CLapacke"]),
+        .target(name: "NeuroIO", dependencies: ["NeuroCore", "CHDF5", "CZlib"]),
+        .target(name: "NeuroDSP", dependencies: ["NeuroCore", "CFFTW"]),
+        .executableTarget(
+            name: "neuropipe",
+            dependencies: [
+                "NeuroCore", "NeuroIO", "NeuroDSP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "NeuroCoreTests", dependencies: ["NeuroCore"]),
+        .testTarget(name: "NeuroIOTests", dependencies: ["NeuroIO", "NeuroCore", "CHDF5"]),
+        .testTarget(name: "NeuroDSPTests", dependencies: ["NeuroDSP", "NeuroCore"]),
+        .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

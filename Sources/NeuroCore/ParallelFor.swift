@@ -1,0 +1,20 @@
+import Dispatch
+
+/// Runs `body(0..<iterations)` across all cores and returns when every call has finished.
+/// Callers guarantee the calls touch disjoint memory (e.g. each writes its own output rows).
+public func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
+    guard iterations > 1 else {
+        if iterations == 1 { body(0) }
+        return
+    }
+    withoutActuallyEscaping(body) { escapable in
+        let box = UncheckedSendableBox(escapable)
+        DispatchQueue.concurrentPerform(iterations: iterations) { box.value($0) }
+    }
+}
+
+/// Carries a value across a concurrency boundary whose safety the caller has established by construction.
+public struct UncheckedSendableBox<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}

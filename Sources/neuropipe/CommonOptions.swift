@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import NeuroCore
+
+/// `--json`, shared by every verb whose output a script parses.
+struct JSONOption: ParsableArguments {
+    @Flag(name: .long, help: "Print one JSON object on stdout (errors as {\"error\": {...}}).")
+    var json = false
+}
+
+/// Prints `error` the way every verb does: one line on stderr, and with --json an error object on stdout;
+/// then exits non-zero.
+func exitWithError(_ error: Error, json: Bool) -> Never {
+    let (file, field, message): (String, String, String)
+    switch error {
+    case let e as InputError: (file, field, message) = (e.file, e.field, e.message)
+    case let e as RuntimeFailure: (file, field, message) = (e.context, "", e.message)
+    default: (file, field, message) = ("", "", String(describing: error))
+    }
+    let line = [file, field, message].filter { !$0.isEmpty }.joined(separator: ": ")
+    FileHandle.standardError.write(("neuropipe: error: " + line.replacingOccurrences(of: "\n", with: " ") + "\n").data(using: .utf8)!)
+    if json {
+        let obj = JSONValue.object([("error", .object([("file", .string(file)), ("field", .string(field)), ("message", .string(message))]))])
+        print(obj.serialized())
+    }
+    Foundation.exit(1)
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import NeuroCore
+import NeuroIO
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Describe a recording: format, start, channels, annotations, segments and warnings.")
+
+    @Argument(help: "An EDF, EDF+, BDF or BDF+ file.")
+    var file: String
+
+    @Flag(name: .long, help: "Add per-channel statistics of physical values (sum, sum_sq, min, max, first, last).")
+    var stats = false
+
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        do {
+            switch try FileKind.detect(path: file) {
+            case .edf, .bdf:
+                let reader = try EDFReader(path: file)
+                let info = try reader.infoJSON(stats: stats)
+                if output.json {
+                    print(info.serialized())
+                } else {
+                    print(EDFSummary.text(reader: reader, info: info))
+                }
+            }
+        } catch {
+            exitWithError(error, json: output.json)
+        }
+    }
+}
+
+/// The human-readable `info` table.
+enum EDFSummary {
+    static func text(reader: EDFReader, info: JSONValue) -> String {
+        var lines = [String]()
+        lines.append("File        \(reader.path)")
+        lines.append("Format      \(reader.format.rawValue)")
+        lines.append("Start       \(reader.start?.iso8601 ?? "unknown")")
+        lines.append("Duration    \(reader.duration) s (\(reader.recordCount) records × \(reader.header.recordDuration) s)")
+        lines.append("Patient     \(reader.header.patient)")
+        lines.append("Recording   \(reader.header.recordingID)")
+        lines.append("Segments    \(reader.segments.count)")
+        lines.append("Annotations \(reader.annotations.count)")
+        lines.append("")
+        let header = ["#", "label", "unit", "sfreq", "samples", "physical range", "digital range"]
+        var rows = [header]
+        for (i, c) in reader.channels.enumerated() {
+            rows.append([String(i), c.label, c.unit, formatNumber(c.sampleRate), String(reader.sampleCount(channel: i)),
+                         "\(formatNumber(c.physicalMin))…\(formatNumber(c.physicalMax))", "\(c.digitalMin)…\(c.digitalMax)"])
+        }
+        let widths = header.indices.map { col in rows.map { $0[col].count }.max() ?? 0 }
+        for row in rows {
+            lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+        if !reader.annotations.isEmpty {
+            lines.append("")
+            for a in reader.annotations.prefix(20) {
+                lines.append("  \(formatNumber(a.onset)) s  \(a.duration.map { formatNumber($0) + " s" } ?? "-")  \(a.text)")
+            }
+            if reader.annotations.count > 20 { lines.append("  … \(reader.annotations.count - 20) more (use --json)") }
+        }
+        for w in reader.warnings { lines.append("warning: \(w)") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func formatNumber(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e12 ? String(Int(v)) : String(v)
+    }
+}
