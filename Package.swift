@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "NeuroCoreTests", dependencies: ["NeuroCore"]),
         .testTarget(name: "NeuroIOTests", dependencies: ["NeuroIO", "NeuroCore", "CHDF5"]),
         .testTarget(name: "NeuroDSPTests", dependencies: ["NeuroDSP", "NeuroCore"]),
-        .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore"]),
+        .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore", "neuropipe"]),
     ],
     swiftLanguageModes: [.v6]
 )

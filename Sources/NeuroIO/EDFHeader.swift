@@ -214,7 +214,7 @@ public struct EDFHeader: Sendable {
             if sub.count >= 2, sub[0] == "Startdate", sub[1] != "X" {
                 let dmy = sub[1].split(separator: "-")
                 if dmy.count == 3, let day = Int(dmy[0]), let month = monthNames.firstIndex(of: dmy[1].uppercased()),
-                   let year = Int(dmy[2]), dmy[2].count == 4 {
+                   let year = Int(dmy[2]), dmy[2].count == 4, (1700...2200).contains(year) {
                     if var base = dt {
                         if base.day != day || base.month != month + 1 || base.year % 100 != year % 100 {
                             warnings.append("Startdate subfield \(sub[1]) disagrees with header start date \(date); using the subfield")

@@ -69,7 +69,7 @@ public final class EDFReader: @unchecked Sendable {
         channels = dataSignals.map { i in
             let s = header.signals[i]
             return ChannelInfo(label: s.label, unit: s.unit,
-                               sampleRate: Double(s.samplesPerRecord) / header.recordDuration,
+                               sampleRate: s.samplesPerRecord == 0 ? 0 : Double(s.samplesPerRecord) / header.recordDuration,
                                physicalMin: s.physicalMin, physicalMax: s.physicalMax,
                                digitalMin: s.digitalMin, digitalMax: s.digitalMax,
                                prefilter: s.prefilter, transducer: s.transducer)
@@ -112,6 +112,9 @@ public final class EDFReader: @unchecked Sendable {
             warnings.append("first data record has no time-keeping TAL; record start offset taken as 0")
         }
         start = header.headerStart.map { LocalDateTime(nanosecondsSinceEpoch: $0.nanosecondsSinceEpoch + offset0ns) }
+        if offset0ns < 0 || offset0ns >= 1_000_000_000 {
+            warnings.append("first record's time-keeping TAL is \(Double(offset0ns) / 1e9) s; EDF+ expects a fraction of a second in [0, 1)")
+        }
 
         var annotations = [Annotation]()
         for (_, tal) in tals {
@@ -169,15 +172,17 @@ public final class EDFReader: @unchecked Sendable {
         for c in chosen where c < 0 || c >= channels.count {
             throw InputError(file: path, field: "channel", message: "index \(c) is outside 0..<\(channels.count)")
         }
-        let end = to ?? duration
-        guard from >= 0, from <= end else {
-            throw InputError(file: path, field: "time window", message: "[\(from), \(end)) s is not a window inside 0…\(duration) s")
+        let requestedEnd = to ?? duration
+        guard from >= 0, from <= requestedEnd, from.isFinite, !requestedEnd.isNaN else {
+            throw InputError(file: path, field: "time window", message: "[\(from), \(requestedEnd)) s is not a window inside 0…\(duration) s")
         }
+        let end = min(requestedEnd, duration)
+        let begin = min(from, duration)
         var ranges = [Range<Int>]()
         for c in chosen {
             let n = sampleCount(channel: c)
             let rate = channels[c].sampleRate
-            let lo = min(n, max(0, Int((from * rate - 1e-9).rounded(.up))))
+            let lo = min(n, max(0, Int((begin * rate - 1e-9).rounded(.up))))
             let hi = to == nil ? n : min(n, max(lo, Int((end * rate - 1e-9).rounded(.up))))
             ranges.append(lo..<hi)
         }

@@ -69,7 +69,7 @@ enum TALParser {
         return Double(ascii(s))
     }
 
-    /// "±SSS[.fff…]" as integer nanoseconds (digits beyond 1 ns rounded); nil when malformed or beyond ±292 years.
+    /// "±SSS[.fff…]" as integer nanoseconds (digits beyond 1 ns rounded); nil when malformed or beyond 10⁹ s.
     private static func nanoseconds(_ s: Slice<UnsafeRawBufferPointer>) -> Int? {
         var it = s.makeIterator()
         guard let signByte = it.next() else { return nil }
@@ -87,7 +87,7 @@ enum TALParser {
             if seenDot {
                 if fracDigits < 9 { frac = frac * 10 + v; fracDigits += 1 } else if fracDigits == 9 { roundUp = v >= 5; fracDigits += 1 }
             } else {
-                guard whole < 9_000_000_000 else { return nil }
+                guard whole < 1_000_000_000 else { return nil }  // > 31 years: malformed, and keeps ns arithmetic exact
                 whole = whole * 10 + v
             }
         }

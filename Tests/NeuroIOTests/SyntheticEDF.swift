@@ -66,7 +66,7 @@ struct SyntheticEDF {
         let nrec = signals.map { max($0.digital.count, $0.annotationBytes.count) }.max() ?? 0
         for r in 0..<nrec {
             for s in signals {
-                let spr = Int(s.samplesPerRecord.trimmingCharacters(in: .whitespaces)) ?? 0
+                let spr = min(1 << 20, max(0, Int(s.samplesPerRecord.trimmingCharacters(in: .whitespaces)) ?? 0))
                 if !s.annotationBytes.isEmpty {
                     var b = r < s.annotationBytes.count ? s.annotationBytes[r] : []
                     b += [UInt8](repeating: 0, count: max(0, spr * bps - b.count))

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import NeuroCore
+@testable import NeuroDSP
+
+struct RealFFTPlanTests {
+    /// Direct O(n²) DFT as the reference for small sizes.
+    static func dft(_ x: [Double]) -> [(Double, Double)] {
+        let n = x.count
+        return (0...(n / 2)).map { k in
+            var re = 0.0, im = 0.0
+            for (t, v) in x.enumerated() {
+                let a = -2 * Double.pi * Double(k * t) / Double(n)
+                re += v * cos(a)
+                im += v * sin(a)
+            }
+            return (re, im)
+        }
+    }
+
+    @Test(arguments: [1, 2, 7, 16, 100, 243])
+    func matchesDirectDFT(n: Int) throws {
+        let x = (0..<n).map { sin(Double($0) * 0.3) + 0.1 * Double($0 % 5) }
+        let got = try RealFFTPlan(n: n).forward(x)
+        let want = Self.dft(x)
+        #expect(got.count == n / 2 + 1)
+        for (g, w) in zip(got, want) {
+            #expect(abs(g.re - w.0) < 1e-9 * Double(n) && abs(g.im - w.1) < 1e-9 * Double(n))
+        }
+    }
+
+    @Test func concurrentPlanningAndExecutionAgree() throws {
+        // Many threads plan, execute and destroy at once; the planner lock keeps FFTW consistent.
+        let sizes = (0..<64).map { 32 + ($0 % 8) * 5 }
+        let results = UncheckedSendableBox(UnsafeMutableBufferPointer<Double>.allocate(capacity: sizes.count))
+        defer { results.value.deallocate() }
+        parallelFor(sizes.count) { i in
+            let n = sizes[i]
+            let x = (0..<n).map { Double(($0 * 7 + i) % 11) }
+            let plan = try! RealFFTPlan(n: n)
+            results.value[i] = plan.forward(x)[0].re  // DC term = sum of x
+        }
+        for (i, n) in sizes.enumerated() {
+            let x = (0..<n).map { Double(($0 * 7 + i) % 11) }
+            #expect(abs(results.value[i] - x.reduce(0, +)) < 1e-9)
+        }
+    }
+
+    @Test func rejectsEmptyLength() {
+        #expect(throws: RuntimeFailure.self) { try RealFFTPlan(n: 0) }
+    }
+}
