@@ -35,6 +35,8 @@ let package = Package(
                 "NeuroCore", "NeuroIO", "NeuroDSP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Benchmark driver for scripts/bench/edf (not a product).
+        .executableTarget(name: "neuropipe-bench", dependencies: ["NeuroIO"], path: "scripts/bench/swift"),
 
         .testTarget(name: "NeuroCoreTests", dependencies: ["NeuroCore"]),
         .testTarget(name: "NeuroIOTests", dependencies: ["NeuroIO", "NeuroCore", "CHDF5"]),

@@ -187,16 +187,26 @@ public final class EDFReader: @unchecked Sendable {
             ranges.append(lo..<hi)
         }
         let counts = ranges.map(\.count)
-        var samples = [Double](repeating: 0, count: counts.reduce(0, +))
-        try samples.withUnsafeMutableBufferPointer { out in
+        let total = counts.reduce(0, +)
+        // Every element is written by decode, so the buffer is not zero-filled first (one pass over memory).
+        var failure: Error?
+        let samples = [Double](unsafeUninitializedCapacity: total) { out, initialized in
+            if let base = out.baseAddress { adviseHugePages(base, byteCount: total * 8) }
             var dst = [UnsafeMutablePointer<Double>]()
             var running = 0
             for n in counts {
                 dst.append(out.baseAddress! + running)
                 running += n
             }
-            try decode(signals: chosen.map { dataSignals[$0] }, ranges: ranges, into: dst)
+            do {
+                try decode(signals: chosen.map { dataSignals[$0] }, ranges: ranges, into: dst)
+                initialized = total
+            } catch {
+                failure = error
+                initialized = 0
+            }
         }
+        if let failure { throw failure }
         return MultichannelSignal(channels: chosen.map { channels[$0] }, samples: samples, counts: counts)
     }
 
@@ -280,32 +290,38 @@ public final class EDFReader: @unchecked Sendable {
     /// the physical values of signal `signals[k]`, samples `ranges[k]`, to `dst[k][0 ..< ranges[k].count]`.
     private func decode(signals: [Int], ranges: [Range<Int>], into dst: [UnsafeMutablePointer<Double>]) throws {
         guard !signals.isEmpty else { return }
-        let header = self.header
+        // Plain integers and doubles only inside the loops (signal headers hold Strings: no retain/release there).
+        let sprs = signals.map { header.signals[$0].samplesPerRecord }
+        let offsets = signals.map { header.signalOffsets[$0] }
+        // Scaling exactly as the spec states it: phys = (dig − dmin)·(pmax − pmin)/(dmax − dmin) + pmin.
+        let dmins = signals.map { Double(header.signals[$0].digitalMin) }
+        let gains = signals.map { s -> Double in
+            let h = header.signals[s]
+            return (h.physicalMax - h.physicalMin) / Double(h.digitalMax - h.digitalMin)
+        }
+        let pmins = signals.map { header.signals[$0].physicalMin }
+        let lows = ranges.map(\.lowerBound), highs = ranges.map(\.upperBound)
         var firstRecord = Int.max, lastRecord = -1
-        for (k, s) in signals.enumerated() where !ranges[k].isEmpty {
-            let spr = header.signals[s].samplesPerRecord
-            firstRecord = min(firstRecord, ranges[k].lowerBound / spr)
-            lastRecord = max(lastRecord, (ranges[k].upperBound - 1) / spr)
+        for k in signals.indices where !ranges[k].isEmpty {
+            firstRecord = min(firstRecord, lows[k] / sprs[k])
+            lastRecord = max(lastRecord, (highs[k] - 1) / sprs[k])
         }
         guard lastRecord >= firstRecord else { return }
         let bdf = header.format.isBDF
-        // Scaling exactly as the spec states it: phys = (dig − dmin)·(pmax − pmin)/(dmax − dmin) + pmin.
-        let scale = signals.map { s -> (dmin: Double, gain: Double, pmin: Double) in
-            let h = header.signals[s]
-            return (Double(h.digitalMin), (h.physicalMax - h.physicalMin) / Double(h.digitalMax - h.digitalMin), h.physicalMin)
-        }
+        let recordBytes = header.recordBytes
         try forEachRecordChunk(records: firstRecord..<(lastRecord + 1)) { chunkFirst, buffer in
-            let nrec = buffer.count / header.recordBytes
+            let nrec = buffer.count / recordBytes
             for r in 0..<nrec {
                 let record = chunkFirst + r
-                for (k, s) in signals.enumerated() {
-                    let spr = header.signals[s].samplesPerRecord
+                let recordBase = buffer.baseAddress! + r * recordBytes
+                for k in 0..<sprs.count {
+                    let spr = sprs[k]
                     let recStart = record * spr
-                    let lo = max(ranges[k].lowerBound, recStart), hi = min(ranges[k].upperBound, recStart + spr)
+                    let lo = max(lows[k], recStart), hi = min(highs[k], recStart + spr)
                     guard lo < hi else { continue }
-                    let base = UnsafeRawPointer(buffer.baseAddress! + r * header.recordBytes + header.signalOffsets[s])
-                    let (dmin, gain, pmin) = scale[k]
-                    let out = dst[k] + (lo - ranges[k].lowerBound) - (lo - recStart)
+                    let base = recordBase + offsets[k]
+                    let dmin = dmins[k], gain = gains[k], pmin = pmins[k]
+                    let out = dst[k] + (lo - lows[k]) - (lo - recStart)
                     if bdf {
                         for j in (lo - recStart)..<(hi - recStart) {
                             out[j] = (Double(EDFReader.digital(base, j, bdf: true)) - dmin) * gain + pmin
