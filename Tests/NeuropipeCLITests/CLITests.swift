@@ -88,3 +88,48 @@ struct CLITests {
         #expect(bad.status != 0 && bad.stderr.contains("expected .edf or .bdf"))
     }
 }
+
+/// The CLI's JSON matches the documented layouts in data-schemas/ (required keys, no undocumented keys).
+struct SchemaConformanceTests {
+    static let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("data-schemas")
+
+    static func schema(_ name: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: schemas.appendingPathComponent(name))) as! [String: Any]
+    }
+
+    /// Checks `value` against the subset of JSON Schema used in data-schemas: type, required, properties,
+    /// additionalProperties=false, items, enum.
+    static func check(_ value: Any, _ schema: [String: Any], path: String = "$") -> [String] {
+        var problems = [String]()
+        if let e = schema["enum"] as? [String], !(e.contains(value as? String ?? "\u{0}")) { problems.append("\(path): not in enum") }
+        if let obj = value as? [String: Any] {
+            for r in schema["required"] as? [String] ?? [] where obj[r] == nil { problems.append("\(path): missing \(r)") }
+            let props = schema["properties"] as? [String: [String: Any]] ?? [:]
+            for (k, v) in obj {
+                if let s = props[k] { problems += check(v, s, path: path + "." + k) } else if schema["additionalProperties"] as? Bool == false {
+                    problems.append("\(path): undocumented key \(k)")
+                }
+            }
+        } else if let arr = value as? [Any], let items = schema["items"] as? [String: Any] {
+            for (i, v) in arr.enumerated() { problems += check(v, items, path: "\(path)[\(i)]") }
+        }
+        return problems
+    }
+
+    @Test(arguments: ["edf/mtd_EDF_subsecond_starttime.edf", "edf/mtd_NihonKohden_MB0400FU_edfplusD.EDF", "edf/wfdb_test_edfann.edf",
+                      "edf/mnepy_test_bdf_stim_channel.bdf"])
+    func infoMatchesSchema(file: String) throws {
+        let r = try CLITests.run(["info", CLITests.fixtures + "/" + file, "--json", "--stats"])
+        #expect(r.status == 0)
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+        #expect(Self.check(obj, try Self.schema("info-edf.schema.json")) == [])
+    }
+
+    @Test func errorMatchesSchema() throws {
+        let r = try CLITests.run(["info", "/nonexistent.edf", "--json"])
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+        #expect(Self.check(obj, try Self.schema("error.schema.json")) == [])
+        #expect(Self.check(["error": ["file": "x"]], try Self.schema("error.schema.json")) != [], "the checker itself can fail")
+    }
+}
