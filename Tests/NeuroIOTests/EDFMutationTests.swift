@@ -46,7 +46,9 @@ struct EDFMutationTests {
         let dir = TempDir.shared.uniquePath("flip")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let headerEnd = min(bytes.count, 256 * 45)
-        for trial in 0..<400 {
+        // NEUROPIPE_MUTATIONS raises the count for longer local runs (default 400 per file in the suite).
+        let trials = Int(ProcessInfo.processInfo.environment["NEUROPIPE_MUTATIONS"] ?? "") ?? 400
+        for trial in 0..<trials {
             var m = bytes
             // Mostly in the header and first records, where structure lives; some anywhere.
             let span = trial % 4 == 0 ? bytes.count : headerEnd
