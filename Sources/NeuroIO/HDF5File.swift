@@ -1,0 +1,388 @@
+import CHDF5
+import Foundation
+import NeuroCore
+
+/// One clear error from libhdf5's error stack, with the file and the object path (libhdf5's own stderr
+/// printing is silenced; its messages end up here).
+public struct HDF5Error: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let object: String
+    public let message: String
+    public var description: String { "\(file): \(object): \(message)" }
+    public var inputError: InputError { InputError(file: file, field: object, message: message) }
+}
+
+/// libhdf5 is not thread-safe in Debian's serial build: every call into it goes through this lock.
+enum HDF5Library {
+    static let lock = Lock()
+    static let initialized: Bool = {
+        _ = neuropipe_H5_silence_errors()
+        return true
+    }()
+
+    static func call<T>(_ body: () throws -> T) rethrows -> T {
+        _ = initialized
+        return try lock.withLock(body)
+    }
+
+    /// Innermost-first messages of the current error stack, then the stack is cleared.
+    static func errorStack() -> String {
+        final class Box { var messages: [String] = [] }
+        let box = Box()
+        let unmanaged = Unmanaged.passUnretained(box).toOpaque()
+        H5Ewalk2(neuropipe_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, err, data in
+            let b = Unmanaged<Box>.fromOpaque(data!).takeUnretainedValue()
+            if let d = err?.pointee.desc { b.messages.append(String(cString: d)) }
+            return 0
+        }, unmanaged)
+        H5Eclear2(neuropipe_H5E_DEFAULT())
+        return box.messages.isEmpty ? "libhdf5 call failed" : box.messages.joined(separator: "; ")
+    }
+}
+
+/// An object in an HDF5 file as `neuropipe info` lists it.
+public struct HDF5ObjectInfo: Sendable {
+    public enum Kind: String, Sendable { case group, dataset }
+    public var path: String
+    public var kind: Kind
+    public var shape: [Int]?
+    public var dtype: String?
+    public var chunks: [Int]?
+    /// h5py's `compression`: "gzip", "lzf", "szip", … or nil.
+    public var compression: String?
+    public var filters: [String]
+    public var attributes: [(String, JSONValue)]
+}
+
+/// A read-only HDF5 file. Every libhdf5 call is serialised (the serial library is not thread-safe).
+public final class HDF5File: @unchecked Sendable {
+    public let path: String
+    let id: hid_t
+
+    public init(path: String) throws {
+        self.path = path
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw InputError(file: path, field: "file", message: "cannot open: no such readable file")
+        }
+        let fid = HDF5Library.call { H5Fopen(path, neuropipe_H5F_ACC_RDONLY(), neuropipe_H5P_DEFAULT()) }
+        guard fid >= 0 else {
+            throw InputError(file: path, field: "file", message: "not a readable HDF5 file (\(HDF5Library.call { HDF5Library.errorStack() }))")
+        }
+        id = fid
+    }
+
+    deinit { _ = HDF5Library.call { H5Fclose(id) } }
+
+    func fail(_ object: String, _ message: String? = nil) -> HDF5Error {
+        HDF5Error(file: path, object: object, message: message ?? HDF5Library.errorStack())
+    }
+
+    /// Every group and dataset, depth first in name order (the root group first).
+    public func objects() throws -> [HDF5ObjectInfo] {
+        try HDF5Library.call {
+            var out = [HDF5ObjectInfo]()
+            var visited = Set<UInt64>()
+            try visit(group: "/", into: &out, visited: &visited, depth: 0)
+            return out
+        }
+    }
+
+    private func visit(group: String, into out: inout [HDF5ObjectInfo], visited: inout Set<UInt64>, depth: Int) throws {
+        let gid = H5Gopen2(id, group, neuropipe_H5P_DEFAULT())
+        guard gid >= 0 else { throw fail(group) }
+        defer { H5Gclose(gid) }
+        var info = H5O_info_t()
+        if H5Oget_info2(gid, &info, UInt32(H5O_INFO_BASIC)) >= 0 { visited.insert(UInt64(info.addr)) }
+        out.append(HDF5ObjectInfo(path: group, kind: .group, shape: nil, dtype: nil, chunks: nil, compression: nil, filters: [],
+                                  attributes: try attributes(of: gid, object: group)))
+        guard depth < 64 else { return }
+        for name in try childNames(gid, object: group) {
+            let child = group == "/" ? "/" + name : group + "/" + name
+            let oid = H5Oopen(gid, name, neuropipe_H5P_DEFAULT())
+            guard oid >= 0 else { _ = HDF5Library.errorStack(); continue }  // dangling soft/external link
+            var oinfo = H5O_info_t()
+            _ = H5Oget_info2(oid, &oinfo, UInt32(H5O_INFO_BASIC))
+            let kind = H5Iget_type(oid)
+            if kind == H5I_GROUP {
+                H5Oclose(oid)
+                if visited.contains(UInt64(oinfo.addr)) { continue }  // hard-link cycle
+                try visit(group: child, into: &out, visited: &visited, depth: depth + 1)
+            } else if kind == H5I_DATASET {
+                defer { H5Oclose(oid) }
+                out.append(try datasetInfo(oid, path: child))
+            } else {
+                H5Oclose(oid)
+            }
+        }
+    }
+
+    private func childNames(_ gid: hid_t, object: String) throws -> [String] {
+        final class Names { var list: [String] = [] }
+        let names = Names()
+        var idx: hsize_t = 0
+        let status = H5Literate(gid, H5_INDEX_NAME, H5_ITER_INC, &idx, { _, name, _, data in
+            Unmanaged<Names>.fromOpaque(data!).takeUnretainedValue().list.append(String(cString: name!))
+            return 0
+        }, Unmanaged.passUnretained(names).toOpaque())
+        guard status >= 0 else { throw fail(object) }
+        return names.list
+    }
+
+    private func datasetInfo(_ did: hid_t, path: String) throws -> HDF5ObjectInfo {
+        let space = H5Dget_space(did)
+        defer { H5Sclose(space) }
+        let shape = HDF5File.dims(space)
+        let type = H5Dget_type(did)
+        defer { H5Tclose(type) }
+        let plist = H5Dget_create_plist(did)
+        defer { H5Pclose(plist) }
+        var chunks: [Int]? = nil
+        if H5Pget_layout(plist) == H5D_CHUNKED {
+            var c = [hsize_t](repeating: 0, count: max(1, shape.count))
+            let n = H5Pget_chunk(plist, Int32(c.count), &c)
+            if n > 0 { chunks = c.prefix(Int(n)).map { Int($0) } }
+        }
+        var filters = [String]()
+        var compression: String? = nil
+        for i in 0..<max(0, H5Pget_nfilters(plist)) {
+            var flags: UInt32 = 0, nelmts = 0, config: UInt32 = 0
+            var cd = [UInt32](repeating: 0, count: 8)
+            var name = [CChar](repeating: 0, count: 64)
+            nelmts = cd.count
+            let f = H5Pget_filter2(plist, UInt32(i), &flags, &nelmts, &cd, name.count, &name, &config)
+            let label = HDF5File.filterName(f)
+            filters.append(label)
+            if ["gzip", "lzf", "szip"].contains(label) || label.hasPrefix("filter ") { compression = compression ?? label }
+        }
+        return HDF5ObjectInfo(path: path, kind: .dataset, shape: shape, dtype: HDF5File.dtypeName(type), chunks: chunks,
+                              compression: compression, filters: filters, attributes: try attributes(of: did, object: path))
+    }
+
+    static func filterName(_ f: H5Z_filter_t) -> String {
+        switch f {
+        case 1: return "gzip"
+        case 2: return "shuffle"
+        case 3: return "fletcher32"
+        case 4: return "szip"
+        case 5: return "nbit"
+        case 6: return "scaleoffset"
+        case 32000: return "lzf"
+        case 32001: return "blosc"
+        case 32004: return "lz4"
+        case 32015: return "zstd"
+        default: return "filter \(f)"
+        }
+    }
+
+    static func dims(_ space: hid_t) -> [Int] {
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank > 0 else { return [] }
+        var d = [hsize_t](repeating: 0, count: rank)
+        H5Sget_simple_extent_dims(space, &d, nil)
+        return d.map { Int($0) }
+    }
+
+    /// numpy-style names: int8…uint64, float16/32/64, S<n> (fixed string), str (variable string), and the class
+    /// name for anything else (compound, reference, enum, array, opaque, vlen, bitfield, time).
+    static func dtypeName(_ type: hid_t) -> String {
+        let size = H5Tget_size(type)
+        switch H5Tget_class(type) {
+        case H5T_INTEGER: return (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int") + String(size * 8)
+        case H5T_FLOAT: return "float" + String(size * 8)
+        case H5T_STRING: return H5Tis_variable_str(type) > 0 ? "str" : "S\(size)"
+        case H5T_COMPOUND: return "compound"
+        case H5T_REFERENCE: return "reference"
+        case H5T_ENUM: return "enum"
+        case H5T_ARRAY: return "array"
+        case H5T_OPAQUE: return "opaque"
+        case H5T_VLEN: return "vlen"
+        case H5T_BITFIELD: return "bitfield"
+        default: return "unknown"
+        }
+    }
+
+    /// Attributes by name; numbers become numbers (arrays flattened), strings (fixed or variable) become strings.
+    /// Types without a JSON meaning become `{"unsupported": "<class>"}`.
+    private func attributes(of oid: hid_t, object: String) throws -> [(String, JSONValue)] {
+        var info = H5O_info_t()
+        guard H5Oget_info2(oid, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else { throw fail(object) }
+        var out = [(String, JSONValue)]()
+        for i in 0..<info.num_attrs {
+            let aid = H5Aopen_by_idx(oid, ".", H5_INDEX_NAME, H5_ITER_INC, i, neuropipe_H5P_DEFAULT(), neuropipe_H5P_DEFAULT())
+            guard aid >= 0 else { throw fail(object) }
+            defer { H5Aclose(aid) }
+            let len = H5Aget_name(aid, 0, nil)
+            var nameBuf = [CChar](repeating: 0, count: Int(len) + 1)
+            H5Aget_name(aid, nameBuf.count, &nameBuf)
+            let name = String(decoding: nameBuf.prefix(Int(max(0, len))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            out.append((name, try readAttribute(aid, object: object + "@" + name)))
+        }
+        return out
+    }
+
+    private func readAttribute(_ aid: hid_t, object: String) throws -> JSONValue {
+        let type = H5Aget_type(aid)
+        defer { H5Tclose(type) }
+        let space = H5Aget_space(aid)
+        defer { H5Sclose(space) }
+        let shape = HDF5File.dims(space)
+        let count = shape.reduce(1, *)
+        guard count <= 1 << 24 else { return .object([("unsupported", .string("attribute with \(count) elements"))]) }
+        let isScalar = shape.isEmpty
+        func wrap(_ values: [JSONValue]) -> JSONValue { isScalar && values.count == 1 ? values[0] : .array(values) }
+        switch H5Tget_class(type) {
+        case H5T_INTEGER, H5T_ENUM:
+            let unsigned = H5Tget_sign(type) == H5T_SGN_NONE && H5Tget_size(type) == 8
+            if unsigned {
+                var v = [UInt64](repeating: 0, count: count)
+                guard H5Aread(aid, neuropipe_H5T_NATIVE_UINT64(), &v) >= 0 else { throw fail(object) }
+                return wrap(v.map { $0 <= UInt64(Int.max) ? .int(Int($0)) : .number(Double($0)) })
+            }
+            var v = [Int64](repeating: 0, count: count)
+            guard H5Aread(aid, neuropipe_H5T_NATIVE_INT64(), &v) >= 0 else { throw fail(object) }
+            return wrap(v.map { .int(Int($0)) })
+        case H5T_FLOAT:
+            var v = [Double](repeating: 0, count: count)
+            guard H5Aread(aid, neuropipe_H5T_NATIVE_DOUBLE(), &v) >= 0 else { throw fail(object) }
+            return wrap(v.map { .finite($0) })
+        case H5T_STRING:
+            return wrap(try readStrings(type: type, count: count, object: object) { mem, buf in H5Aread(aid, mem, buf) }.map { .string($0) })
+        default:
+            return .object([("unsupported", .string(HDF5File.dtypeName(type)))])
+        }
+    }
+
+    /// Reads `count` strings of `type` (fixed or variable length) through `read(memtype, buffer)`.
+    private func readStrings(type: hid_t, count: Int, object: String, _ read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
+        if H5Tis_variable_str(type) > 0 {
+            let mem = H5Tcopy(neuropipe_H5T_C_S1())
+            defer { H5Tclose(mem) }
+            H5Tset_size(mem, neuropipe_H5T_VARIABLE())
+            H5Tset_cset(mem, H5Tget_cset(type))
+            var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+            guard ptrs.withUnsafeMutableBytes({ read(mem, $0.baseAddress!) }) >= 0 else { throw fail(object) }
+            defer { for p in ptrs { if let p { H5free_memory(p) } } }
+            return ptrs.map { $0.map { String(cString: $0) } ?? "" }
+        }
+        let size = H5Tget_size(type)
+        guard size > 0, size < 1 << 20 else { throw fail(object, "fixed-length string of \(size) bytes") }
+        var buf = [UInt8](repeating: 0, count: size * count)
+        guard buf.withUnsafeMutableBytes({ read(type, $0.baseAddress!) }) >= 0 else { throw fail(object) }
+        let pad = H5Tget_strpad(type)
+        return (0..<count).map { i in
+            var bytes = Array(buf[(i * size)..<((i + 1) * size)])
+            if let z = bytes.firstIndex(of: 0) { bytes = Array(bytes[..<z]) }
+            if pad == H5T_STR_SPACEPAD { while bytes.last == 0x20 { bytes.removeLast() } }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// Opens dataset `object`, checking that every filter it needs is available.
+    private func openDataset(_ object: String) throws -> hid_t {
+        let did = H5Dopen2(id, object, neuropipe_H5P_DEFAULT())
+        guard did >= 0 else { throw fail(object) }
+        let plist = H5Dget_create_plist(did)
+        defer { H5Pclose(plist) }
+        for i in 0..<max(0, H5Pget_nfilters(plist)) {
+            var flags: UInt32 = 0, nelmts = 0, config: UInt32 = 0
+            let f = H5Pget_filter2(plist, UInt32(i), &flags, &nelmts, nil, 0, nil, &config)
+            if H5Zfilter_avail(f) <= 0 {
+                H5Dclose(did)
+                throw HDF5Error(file: path, object: object, message: "unsupported filter \(HDF5File.filterName(f)) (not available in this libhdf5)")
+            }
+        }
+        return did
+    }
+
+    /// Shape of dataset `object`.
+    public func shape(of object: String) throws -> [Int] {
+        try HDF5Library.call {
+            let did = H5Dopen2(id, object, neuropipe_H5P_DEFAULT())
+            guard did >= 0 else { throw fail(object) }
+            defer { H5Dclose(did) }
+            let space = H5Dget_space(did)
+            defer { H5Sclose(space) }
+            return HDF5File.dims(space)
+        }
+    }
+
+    /// A numeric dataset (any integer or float type) as Float64, row-major; optionally only rows
+    /// `rows` of its first dimension (a hyperslab: nothing else is read).
+    public func readDoubles(_ object: String, rows: Range<Int>? = nil) throws -> (shape: [Int], values: [Double]) {
+        try HDF5Library.call {
+            let did = try openDataset(object)
+            defer { H5Dclose(did) }
+            let type = H5Dget_type(did)
+            let cls = H5Tget_class(type)
+            H5Tclose(type)
+            guard cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM else {
+                throw HDF5Error(file: path, object: object, message: "dataset is not numeric; expected an integer or float dataset")
+            }
+            let space = H5Dget_space(did)
+            defer { H5Sclose(space) }
+            var shape = HDF5File.dims(space)
+            var memspace = neuropipe_H5S_ALL()
+            if let rows {
+                guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
+                    throw HDF5Error(file: path, object: object, message: "rows \(rows) are outside the dataset's shape \(shape)")
+                }
+                var start = [hsize_t](repeating: 0, count: shape.count)
+                var count = shape.map { hsize_t($0) }
+                start[0] = hsize_t(rows.lowerBound)
+                count[0] = hsize_t(rows.count)
+                H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nil, count, nil)
+                memspace = H5Screate_simple(Int32(count.count), count, nil)
+                shape[0] = rows.count
+            }
+            defer { if rows != nil { H5Sclose(memspace) } }
+            let n = shape.reduce(1, *)
+            var values = [Double](repeating: 0, count: n)
+            if n > 0 {
+                guard H5Dread(did, neuropipe_H5T_NATIVE_DOUBLE(), memspace, rows == nil ? neuropipe_H5S_ALL() : space,
+                              neuropipe_H5P_DEFAULT(), &values) >= 0 else { throw fail(object) }
+            }
+            return (shape, values)
+        }
+    }
+
+    /// A string dataset (fixed or variable length), flattened.
+    public func readStrings(_ object: String) throws -> [String] {
+        try HDF5Library.call {
+            let did = try openDataset(object)
+            defer { H5Dclose(did) }
+            let type = H5Dget_type(did)
+            defer { H5Tclose(type) }
+            guard H5Tget_class(type) == H5T_STRING else {
+                throw HDF5Error(file: path, object: object, message: "dataset is not a string dataset")
+            }
+            let space = H5Dget_space(did)
+            defer { H5Sclose(space) }
+            let n = HDF5File.dims(space).reduce(1, *)
+            return try readStrings(type: type, count: n, object: object) { mem, buf in
+                H5Dread(did, mem, neuropipe_H5S_ALL(), neuropipe_H5S_ALL(), neuropipe_H5P_DEFAULT(), buf)
+            }
+        }
+    }
+
+    /// Attributes of the group or dataset at `object`.
+    public func attributes(of object: String) throws -> [(String, JSONValue)] {
+        try HDF5Library.call {
+            let oid = H5Oopen(id, object, neuropipe_H5P_DEFAULT())
+            guard oid >= 0 else { throw fail(object) }
+            defer { H5Oclose(oid) }
+            return try attributes(of: oid, object: object)
+        }
+    }
+
+    public func exists(_ object: String) -> Bool {
+        HDF5Library.call {
+            // Check each link along the path so a missing parent is not an error.
+            var current = ""
+            for part in object.split(separator: "/") {
+                current += "/" + part
+                if H5Lexists(id, current, neuropipe_H5P_DEFAULT()) <= 0 { _ = HDF5Library.errorStack(); return false }
+            }
+            return true
+        }
+    }
+}
