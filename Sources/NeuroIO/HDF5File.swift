@@ -77,7 +77,8 @@ public final class HDF5File: @unchecked Sendable {
         HDF5Error(file: path, object: object, message: message ?? HDF5Library.errorStack())
     }
 
-    /// Every group and dataset, depth first in name order (the root group first).
+    /// Every group and dataset, depth first in name order (the root group first); an object reachable through
+    /// several hard links is listed once, at its first path (as h5py's visititems).
     public func objects() throws -> [HDF5ObjectInfo] {
         try HDF5Library.call {
             var out = [HDF5ObjectInfo]()
@@ -109,6 +110,8 @@ public final class HDF5File: @unchecked Sendable {
                 try visit(group: child, into: &out, visited: &visited, depth: depth + 1)
             } else if kind == H5I_DATASET {
                 defer { H5Oclose(oid) }
+                // Like h5py's visititems: an object reachable by several hard links is listed once.
+                if !visited.insert(UInt64(oinfo.addr)).inserted { continue }
                 out.append(try datasetInfo(oid, path: child))
             } else {
                 H5Oclose(oid)

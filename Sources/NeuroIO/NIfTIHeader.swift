@@ -181,7 +181,8 @@ public struct NIfTIHeader: Sendable {
     public var qformAffine: [[Double]] {
         let (b, c, d) = quatern
         var w2 = 1.0 - (b * b + c * c + d * d)
-        let threshold = 3 * Double(Float.ulpOfOne)
+        // nibabel: |w²| below 3·eps counts as 0, with float32 eps for NIfTI-1 and float64 eps for NIfTI-2.
+        let threshold = 3 * (version == 1 ? Double(Float.ulpOfOne) : Double.ulpOfOne)
         if abs(w2) < threshold { w2 = 0 }
         let a = w2 > 0 ? w2.squareRoot() : 0
         let nq = a * a + b * b + c * c + d * d

@@ -38,15 +38,21 @@ public final class NIfTIReader: @unchecked Sendable {
             try rest.withUnsafeMutableBytes { try source.read(into: $0, field: "sizeof_hdr") }
             head += rest
         }
-        let header = try NIfTIHeader(bytes: head, path: path)
+        var header = try NIfTIHeader(bytes: head, path: path)
+        // nibabel's load-time fixes, reported: qfac other than ±1 becomes 1; negative voxel sizes become positive.
+        if header.pixdim[0] != 1 && header.pixdim[0] != -1 {
+            warnings.append("pixdim[0] (qfac) is \(header.pixdim[0]); taken as 1")
+            header.pixdim[0] = 1
+        }
+        for i in 1...max(1, header.dims[0]) where header.pixdim[i] < 0 {
+            warnings.append("pixdim[\(i)] is negative (\(header.pixdim[i])); its absolute value is used")
+            header.pixdim[i] = -header.pixdim[i]
+        }
         self.header = header
         scaling = try header.scaling(path: path)
 
         if let dt = header.datatype, header.bitpix != dt.byteSize * 8 {
             warnings.append("bitpix \(header.bitpix) disagrees with datatype \(dt.name) (\(dt.byteSize * 8) bits); datatype used")
-        }
-        if header.pixdim[0] != 1 && header.pixdim[0] != -1 {
-            warnings.append("pixdim[0] (qfac) is \(header.pixdim[0]); taken as 1")
         }
         if header.sformCode > 0 {
             let m = header.srow.map { Array($0.prefix(3)) }

@@ -6,9 +6,10 @@ import NeuroIO
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Describe a recording: format, start, channels, annotations, segments and warnings.")
+        abstract: "Describe a file: EDF/BDF recordings, NIfTI images or HDF5 files.",
+        discussion: "With --json, prints one object whose layout is in data-schemas/info-{edf,nifti,hdf5}.schema.json.")
 
-    @Argument(help: "An EDF, EDF+, BDF or BDF+ file.")
+    @Argument(help: "An EDF/EDF+/BDF/BDF+ recording, a NIfTI-1/2 image (.nii, .nii.gz, .hdr) or an HDF5 file.")
     var file: String
 
     @Flag(name: .long, help: "Add per-channel statistics of physical values (sum, sum_sq, min, max, first, last).")
@@ -22,11 +23,14 @@ struct InfoCommand: ParsableCommand {
             case .edf, .bdf:
                 let reader = try EDFReader(path: file)
                 let info = try reader.infoJSON(stats: stats)
-                if output.json {
-                    print(info.serialized())
-                } else {
-                    print(EDFSummary.text(reader: reader, info: info))
-                }
+                print(output.json ? info.serialized() : EDFSummary.text(reader: reader, info: info))
+            case .nifti:
+                let info = try NIfTIReader(path: file).infoJSON(stats: stats)
+                print(output.json ? info.serialized() : info.serialized(pretty: true))
+            case .hdf5:
+                let info: JSONValue
+                do { info = try HDF5File(path: file).infoJSON(stats: stats) } catch let e as HDF5Error { throw e.inputError }
+                print(output.json ? info.serialized() : HDF5Summary.text(info))
             }
         } catch {
             exitWithError(error, json: output.json)
@@ -70,5 +74,22 @@ enum EDFSummary {
 
     static func formatNumber(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e12 ? String(Int(v)) : String(v)
+    }
+}
+
+/// The human-readable HDF5 listing: one line per object.
+enum HDF5Summary {
+    static func text(_ info: JSONValue) -> String {
+        guard case .object(let top) = info, case .array(let objects)? = top.first(where: { $0.0 == "objects" })?.1 else { return info.serialized(pretty: true) }
+        return objects.map { o -> String in
+            guard case .object(let m) = o else { return "" }
+            func get(_ k: String) -> JSONValue? { m.first { $0.0 == k }?.1 }
+            var line = ""
+            if case .string(let p)? = get("path") { line = p }
+            if case .string(let d)? = get("dtype"), let shape = get("shape") { line += "  \(d) \(shape.serialized())" }
+            if case .string(let c)? = get("compression") { line += "  \(c)" }
+            if case .object(let attrs)? = get("attributes"), !attrs.isEmpty { line += "  @" + attrs.map(\.0).joined(separator: ",") }
+            return line
+        }.joined(separator: "\n")
     }
 }

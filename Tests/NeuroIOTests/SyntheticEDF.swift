@@ -1,4 +1,5 @@
 import Foundation
+import NeuroCore
 
 /// Builds EDF/BDF bytes field by field, so tests can produce every edge case and every malformation
 /// (fields are raw strings: a test can put anything into any field).
@@ -152,9 +153,23 @@ enum Fixtures {
 
     static func path(_ relative: String) -> String { root + "/" + relative }
 
+    /// A golden JSON file as Foundation objects, parsed with correctly rounded numbers (NeuroCore's parser;
+    /// JSONSerialization on Linux can be an ulp off).
     static func json(_ relative: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path(relative)))
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let text = try String(contentsOfFile: path(relative), encoding: .utf8)
+        return foundation(try JSONValue.parse(text)) as! [String: Any]
+    }
+
+    static func foundation(_ v: JSONValue) -> Any {
+        switch v {
+        case .null: return NSNull()
+        case .bool(let b): return b
+        case .int(let i): return NSNumber(value: i)
+        case .number(let d): return NSNumber(value: d)
+        case .string(let s): return s
+        case .array(let a): return a.map(foundation)
+        case .object(let m): return Dictionary(m.map { ($0.0, foundation($0.1)) }, uniquingKeysWith: { a, _ in a })
+        }
     }
 
     static func list(_ dir: String) -> [String] {

@@ -85,7 +85,7 @@ struct CLITests {
         #expect(obj["format"] as? String == "BDF+C")
         #expect((obj["annotations"] as! [[String: Any]]).contains { $0["text"] as? String == "仰卧" })
         let bad = try Self.run(["convert", Self.fixtures + "/edf/mnepy_test.edf", dir.appendingPathComponent("x.txt").path])
-        #expect(bad.status != 0 && bad.stderr.contains("expected .edf or .bdf"))
+        #expect(bad.status != 0 && bad.stderr.contains("expected .edf, .bdf or .h5"))
     }
 }
 
