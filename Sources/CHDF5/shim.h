@@ -11,6 +11,7 @@ static inline hid_t neuropipe_H5S_ALL(void) { return H5S_ALL; }
 static inline hid_t neuropipe_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 static inline hid_t neuropipe_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t neuropipe_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t neuropipe_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
 static inline hid_t neuropipe_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t neuropipe_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t neuropipe_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }

@@ -68,7 +68,10 @@ public final class HDF5Writer {
         try HDF5Library.call {
             let lcpl = linkCreationList()
             defer { H5Pclose(lcpl) }
-            let g = H5Gcreate2(id, object, lcpl, neuropipe_H5P_DEFAULT(), neuropipe_H5P_DEFAULT())
+            let gcpl = H5Pcreate(neuropipe_H5P_GROUP_CREATE())
+            defer { H5Pclose(gcpl) }
+            H5Pset_obj_track_times(gcpl, false)
+            let g = H5Gcreate2(id, object, lcpl, gcpl, neuropipe_H5P_DEFAULT())
             guard g >= 0 else { throw fail(object) }
             H5Gclose(g)
         }
@@ -80,6 +83,8 @@ public final class HDF5Writer {
         defer { H5Sclose(space) }
         let dcpl = H5Pcreate(neuropipe_H5P_DATASET_CREATE())
         defer { H5Pclose(dcpl) }
+        // No modification times in object headers: the same content gives the same bytes (cache-friendly).
+        H5Pset_obj_track_times(dcpl, false)
         if storage.gzipLevel != nil || storage.chunkRows != nil, !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) {
             var chunk = dims
             // Chunks of whole trailing dimensions, ~1 MiB, unless the caller chose the rows.

@@ -30,64 +30,20 @@ struct ConvertCommand: ParsableCommand {
     @OptionGroup var json: JSONOption
 
     func run() throws {
+        guard let dt = NIfTIDatatype.allCases.first(where: { $0.name == datatype }) else {
+            throw ValidationError("--datatype \(datatype) is not one of \(NIfTIDatatype.allCases.map(\.name).joined(separator: ", "))")
+        }
         do {
-            let lower = output.lowercased()
-            let kind = try FileKind.detect(path: input)
-            var warnings = [String]()
-            var written = ""
-            if mask != nil && !(kind == .nifti && (lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5"))) {
-                throw ValidationError("--mask applies only to NIfTI → HDF5 conversion")
-            }
-            switch (kind, lower) {
-            case (.edf, _), (.bdf, _):
-                let reader = try EDFReader(path: input)
-                warnings = reader.warnings
-                if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") {
-                    written = try EDFWriter.write(try reader.readRecording(), to: output, kind: lower.hasSuffix(".bdf") ? .bdf : .edf,
-                                                  recordDuration: reader.header.recordDuration).rawValue
-                } else if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") {
-                    try HDF5Layout.writeContinuous(try reader.readRecording(), source: (input as NSString).lastPathComponent, to: output)
-                    written = "HDF5 (neuropipe.continuous)"
-                } else {
-                    throw InputError(file: output, field: "extension", message: "expected .edf, .bdf or .h5 for a recording")
-                }
-            case (.nifti, _) where lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5"):
-                let image = try NIfTIReader(path: input)
-                warnings = image.warnings
-                var voxels: [Int]? = nil
-                if let mask { voxels = try NIfTIReader(path: mask).maskVoxels(matching: image.header.shape) }
-                let data = try image.voxelTimeMatrix(voxels: voxels)
-                try HDF5Layout.writeVoxels(data, voxelIndices: voxels ?? Array(0..<image.voxelsPerVolume), shape: image.header.shape,
-                                           affine: image.affine, tr: image.trSeconds, xyztUnits: image.header.xyztUnits,
-                                           source: (input as NSString).lastPathComponent, mask: mask, to: output)
-                written = "HDF5 (neuropipe.voxels)"
-            case (.hdf5, _) where lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz"):
-                guard let dt = NIfTIDatatype.allCases.first(where: { $0.name == datatype }) else {
-                    throw ValidationError("--datatype \(datatype) is not one of \(NIfTIDatatype.allCases.map(\.name).joined(separator: ", "))")
-                }
-                let file: HDF5File
-                do { file = try HDF5File(path: input) } catch let e as HDF5Error { throw e.inputError }
-                let image = try HDF5Layout.readVoxelsAsImage(file)
-                var options = NIfTIWriter.Options()
-                options.datatype = dt
-                options.tr = image.tr
-                try NIfTIWriter.write(image.values, shape: image.shape, affine: image.affine, to: output, options: options)
-                written = "NIfTI-1"
-            default:
-                throw InputError(file: output, field: "extension",
-                                 message: "cannot convert \(kind.rawValue) to this output; see `neuropipe convert --help` for the supported pairs")
-            }
+            let result = try Conversion.convert(input: input, output: output, mask: mask, niftiDatatype: dt)
             if json.json {
-                print(JSONValue.object([("input", .string(input)), ("output", .string(output)), ("format", .string(written)),
-                                        ("warnings", .array(warnings.map { .string($0) }))]).serialized())
+                print(JSONValue.object([("input", .string(input)), ("output", .string(output)), ("format", .string(result.format)),
+                                        ("warnings", .array(result.warnings.map { .string($0) }))]).serialized())
             } else {
-                print("wrote \(output) (\(written))")
-                for w in warnings { print("warning: \(w)") }
+                print("wrote \(output) (\(result.format))")
+                for w in result.warnings { print("warning: \(w)") }
             }
         } catch let e as HDF5Error {
             exitWithError(e.inputError, json: json.json)
-        } catch let e as ValidationError {
-            throw e
         } catch {
             exitWithError(error, json: json.json)
         }

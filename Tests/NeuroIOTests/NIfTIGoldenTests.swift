@@ -98,7 +98,7 @@ struct NIfTIGoldenTests {
 
 /// NeuroPipe's HDF5 reader against h5py 3.16.0 on EEGLAB v7.3, FieldTrip, SNIRF and NWB files.
 struct HDF5GoldenTests {
-    static let files = Fixtures.list("hdf5")
+    static let files = Fixtures.list("hdf5").map { "hdf5/" + $0 } + Fixtures.list("hdf5-edge").map { "hdf5-edge/" + $0 }
 
     static func same(_ a: JSONValue, _ b: Any) -> Bool {
         switch (a, b) {
@@ -113,9 +113,9 @@ struct HDF5GoldenTests {
 
     @Test("objects, dtypes, chunks, compression, attributes and data match h5py", arguments: files)
     func matchesH5py(file: String) throws {
-        let g = try Fixtures.json("golden/hdf5/\(file).json")
+        let g = try Fixtures.json("golden/\(file).json")
         try #require(g["error"] == nil)
-        let f = try HDF5File(path: Fixtures.path("hdf5/\(file)"))
+        let f = try HDF5File(path: Fixtures.path(file))
         let mine = try f.objects()
         let theirs = g["objects"] as! [[String: Any]]
         #expect(mine.map(\.path) == theirs.map { $0["path"] as! String }, "\(file): same objects in the same order")
@@ -131,6 +131,13 @@ struct HDF5GoldenTests {
             #expect(o.dtype == t["dtype"] as? String, "\(file) \(o.path) dtype")
             #expect(o.chunks == t["chunks"] as? [Int])
             #expect(o.compression == t["compression"] as? String)
+            if o.compression == "lzf" {
+                // h5py bundles LZF; libhdf5 does not: that one dataset is refused by name, the rest stays readable.
+                #expect { try f.numericStatistics(o.path, shape: o.shape ?? []) } throws: {
+                    ($0 as? HDF5Error)?.message.contains("unsupported filter lzf") == true && ($0 as? HDF5Error)?.object == o.path
+                }
+                continue
+            }
             if let s = t["stats"] as? [String: Double] {
                 let st = try f.numericStatistics(o.path, shape: o.shape ?? [])
                 #expect(NIfTIGoldenTests.close(st.sum, s["sum"], rel: 1e-10) && st.min == s["min"] && st.max == s["max"], "\(file) \(o.path) stats")

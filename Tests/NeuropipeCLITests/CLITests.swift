@@ -1,4 +1,5 @@
 import Foundation
+import NeuroCore
 import Testing
 
 /// The `neuropipe` executable as scripts use it: exit codes, stdout JSON, stderr one-liners, --help on every verb.
@@ -89,47 +90,60 @@ struct CLITests {
     }
 }
 
-/// The CLI's JSON matches the documented layouts in data-schemas/ (required keys, no undocumented keys).
+/// The CLI's JSON matches the documented layouts in data-schemas/, checked with NeuroCore's validator.
 struct SchemaConformanceTests {
     static let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("data-schemas")
 
-    static func schema(_ name: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: schemas.appendingPathComponent(name))) as! [String: Any]
+    static func validator(_ name: String) throws -> JSONSchemaValidator {
+        JSONSchemaValidator(schema: try JSONValue.parse(String(contentsOf: schemas.appendingPathComponent(name), encoding: .utf8)))
     }
 
-    /// Checks `value` against the subset of JSON Schema used in data-schemas: type, required, properties,
-    /// additionalProperties=false, items, enum.
-    static func check(_ value: Any, _ schema: [String: Any], path: String = "$") -> [String] {
-        var problems = [String]()
-        if let e = schema["enum"] as? [String], !(e.contains(value as? String ?? "\u{0}")) { problems.append("\(path): not in enum") }
-        if let obj = value as? [String: Any] {
-            for r in schema["required"] as? [String] ?? [] where obj[r] == nil { problems.append("\(path): missing \(r)") }
-            let props = schema["properties"] as? [String: [String: Any]] ?? [:]
-            for (k, v) in obj {
-                if let s = props[k] { problems += check(v, s, path: path + "." + k) } else if schema["additionalProperties"] as? Bool == false {
-                    problems.append("\(path): undocumented key \(k)")
-                }
-            }
-        } else if let arr = value as? [Any], let items = schema["items"] as? [String: Any] {
-            for (i, v) in arr.enumerated() { problems += check(v, items, path: "\(path)[\(i)]") }
-        }
-        return problems
+    static func info(_ path: String) throws -> JSONValue {
+        let r = try CLITests.run(["info", path, "--json", "--stats"])
+        #expect(r.status == 0, "info \(path): \(r.stderr)")
+        return try JSONValue.parse(r.stdout)
     }
 
     @Test(arguments: ["edf/mtd_EDF_subsecond_starttime.edf", "edf/mtd_NihonKohden_MB0400FU_edfplusD.EDF", "edf/wfdb_test_edfann.edf",
                       "edf/mnepy_test_bdf_stim_channel.bdf"])
-    func infoMatchesSchema(file: String) throws {
-        let r = try CLITests.run(["info", CLITests.fixtures + "/" + file, "--json", "--stats"])
-        #expect(r.status == 0)
-        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
-        #expect(Self.check(obj, try Self.schema("info-edf.schema.json")) == [])
+    func edfInfoMatchesSchema(file: String) throws {
+        #expect(try Self.validator("info-edf.schema.json").validate(Self.info(CLITests.fixtures + "/" + file)) == [])
+    }
+
+    @Test(arguments: ["nifti/nibabel_functional.nii", "nifti/nibabel_example_nifti2.nii.gz", "nifti/nipype_ds003_sub-01_mc.nii.gz",
+                      "nifti/nibabel_anatomical.nii"])
+    func niftiInfoMatchesSchema(file: String) throws {
+        #expect(try Self.validator("info-nifti.schema.json").validate(Self.info(CLITests.fixtures + "/" + file)) == [])
+    }
+
+    @Test(arguments: ["hdf5/test_raw_h5.set", "hdf5/mtd_NIRx_aurora_2022-05-23_004.snirf", "hdf5-edge/types_and_attributes.h5",
+                      "hdf5/pynwb_2.2.0_subject_no_age__reference.nwb"])
+    func hdf5InfoMatchesSchema(file: String) throws {
+        let v = try Self.info(CLITests.fixtures + "/" + file)
+        #expect(try Self.validator("info-hdf5.schema.json").validate(v) == [])
+    }
+
+    @Test(arguments: ["epochs", "spectra", "covariances", "srm", "features"])
+    func layoutExamplesMatchTheirSchemas(layout: String) throws {
+        let v = try Self.info(Self.schemas.appendingPathComponent("examples/\(layout).h5").path)
+        #expect(try Self.validator("hdf5-\(layout).schema.json").validate(v) == [])
+        // And the schemas discriminate: an example never satisfies another layout's schema.
+        let other = layout == "epochs" ? "spectra" : "epochs"
+        #expect(try !Self.validator("hdf5-\(other).schema.json").validate(v).isEmpty)
+    }
+
+    @Test(arguments: [("golden/nifti-hdf5-written/functional.h5", "voxels"), ("golden/nifti-hdf5-written/haxby_run001_brain.h5", "voxels"),
+                      ("golden/nifti-hdf5-written/uneven_samp.h5", "continuous"), ("golden/nifti-hdf5-written/S001R04.h5", "continuous")])
+    func convertOutputsMatchTheirLayouts(file: String, layout: String) throws {
+        let v = try Self.info(CLITests.fixtures + "/" + file)
+        #expect(try Self.validator("hdf5-\(layout).schema.json").validate(v) == [])
     }
 
     @Test func errorMatchesSchema() throws {
         let r = try CLITests.run(["info", "/nonexistent.edf", "--json"])
-        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
-        #expect(Self.check(obj, try Self.schema("error.schema.json")) == [])
-        #expect(Self.check(["error": ["file": "x"]], try Self.schema("error.schema.json")) != [], "the checker itself can fail")
+        let v = try Self.validator("error.schema.json")
+        #expect(v.validate(try JSONValue.parse(r.stdout)) == [])
+        #expect(!v.validate(.object([("error", .object([("file", .string("x"))]))])).isEmpty, "the validator itself can fail")
     }
 }
