@@ -109,31 +109,41 @@ public final class NIfTIReader: @unchecked Sendable {
         throw InputError(file: path, field: "file", message: "header of a .hdr/.img pair, but \(base).img(.gz) is missing")
     }
 
+    /// Calls `body(firstVolume, count, raw)` for consecutive blocks of whole volumes in `volumes`, where `raw`
+    /// holds `count` volumes of stored voxels (file byte order, unscaled). Blocks are ≤ ~`blockBytes`.
+    func forEachRawVolumeBlock(volumes: Range<Int>, blockBytes: Int, _ body: (Int, Int, UnsafeRawBufferPointer) throws -> Void) throws {
+        guard volumes.lowerBound >= 0, volumes.upperBound <= volumeCount else {
+            throw InputError(file: path, field: "volume", message: "volumes \(volumes) are outside 0..<\(volumeCount)")
+        }
+        let v = voxelsPerVolume
+        guard let dt = header.datatype, !volumes.isEmpty, v > 0 else { return }
+        let volumeBytes = v * dt.byteSize
+        let perBlock = max(1, blockBytes / volumeBytes)
+        let source = try openByteSource(path: dataPath)
+        try source.skip(dataOffset + volumes.lowerBound * volumeBytes, field: "vox_offset")
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: min(perBlock, volumes.count) * volumeBytes, alignment: 16)
+        defer { raw.deallocate() }
+        var t = volumes.lowerBound
+        while t < volumes.upperBound {
+            let n = min(perBlock, volumes.upperBound - t)
+            let bytes = UnsafeMutableRawBufferPointer(rebasing: raw[0..<(n * volumeBytes)])
+            try source.read(into: bytes, field: "voxel data (volume \(t))")
+            try body(t, n, UnsafeRawBufferPointer(bytes))
+            t += n
+        }
+    }
+
     /// Calls `body(firstVolume, count, values)` for consecutive blocks of whole volumes in `volumes`, where
     /// `values` is `[count × voxelsPerVolume]` scaled Float64 (x fastest within a volume). Blocks are ≤ ~32 MiB.
     public func forEachVolumeBlock(volumes: Range<Int>? = nil, _ body: (Int, Int, UnsafeBufferPointer<Double>) throws -> Void) throws {
-        let range = volumes ?? 0..<volumeCount
-        guard range.lowerBound >= 0, range.upperBound <= volumeCount else {
-            throw InputError(file: path, field: "volume", message: "volumes \(range) are outside 0..<\(volumeCount)")
-        }
         let v = voxelsPerVolume
-        guard let dt = header.datatype, !range.isEmpty, v > 0 else { return }
-        let volumeBytes = v * dt.byteSize
-        let perBlock = max(1, (32 << 20) / (v * 8))
-        let source = try openByteSource(path: dataPath)
-        try source.skip(dataOffset + range.lowerBound * volumeBytes, field: "vox_offset")
-        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: min(perBlock, range.count) * volumeBytes, alignment: 16)
-        defer { raw.deallocate() }
-        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: min(perBlock, range.count) * v)
+        guard let dt = header.datatype else { return }
+        let perBlock = max(1, (32 << 20) / max(1, v * 8))
+        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: min(perBlock, volumeCount) * v)
         defer { values.deallocate() }
-        var t = range.lowerBound
-        while t < range.upperBound {
-            let n = min(perBlock, range.upperBound - t)
-            let bytes = UnsafeMutableRawBufferPointer(rebasing: raw[0..<(n * volumeBytes)])
-            try source.read(into: bytes, field: "voxel data (volume \(t))")
-            NIfTIReader.decode(UnsafeRawBufferPointer(bytes), datatype: dt, swap: !header.littleEndian, scaling: scaling, into: values.baseAddress!)
+        try forEachRawVolumeBlock(volumes: volumes ?? 0..<volumeCount, blockBytes: perBlock * v * dt.byteSize) { t, n, raw in
+            NIfTIReader.decode(raw, datatype: dt, swap: !header.littleEndian, scaling: scaling, into: values.baseAddress!)
             try body(t, n, UnsafeBufferPointer(rebasing: values[0..<(n * v)]))
-            t += n
         }
     }
 
@@ -172,28 +182,53 @@ public final class NIfTIReader: @unchecked Sendable {
     }
 
     /// `[voxels × timepoints]` for the chosen voxel indices (default every voxel, x fastest), one copy only.
+    /// Raw blocks of volumes are transposed tile by tile: each tile of nearby voxels is decoded (and scaled, by
+    /// `decode`) into a small cache-resident buffer, then written to its rows; tiles run in parallel.
     public func voxelTimeMatrix(voxels selection: [Int]? = nil) throws -> Matrix {
         let v = voxelsPerVolume, nt = volumeCount
         let chosen = selection ?? Array(0..<v)
-        for i in chosen where i < 0 || i >= v {
-            throw InputError(file: path, field: "voxel", message: "index \(i) is outside 0..<\(v)")
+        for (k, i) in chosen.enumerated() where i < 0 || i >= v {
+            throw InputError(file: path, field: "voxel", message: "index \(i) at position \(k) is outside 0..<\(v)")
         }
         let rows = chosen.count
+        guard let dt = header.datatype, rows > 0, nt > 0 else { return Matrix(rows: rows, cols: nt) }
+        // Rows in voxel order (any requested order and repeats are allowed); tiles of ≤ 256 of them spanning
+        // ≤ 4096 consecutive voxels of the volume.
+        let isSorted = zip(chosen, chosen.dropFirst()).allSatisfy { $0 < $1 }
+        let order = isSorted ? Array(0..<rows) : chosen.indices.sorted { chosen[$0] < chosen[$1] }
+        let sorted = order.map { chosen[$0] }
+        var tiles = [Range<Int>]()
+        var r0 = 0
+        while r0 < rows {
+            var r1 = r0 + 1
+            while r1 < rows && r1 - r0 < 256 && sorted[r1] - sorted[r0] < 4096 { r1 += 1 }
+            tiles.append(r0..<r1)
+            r0 = r1
+        }
+        let volumesPerBlock = max(1, min(64, (48 << 20) / max(1, v * dt.byteSize)))
+        let swap = !header.littleEndian, scaling = self.scaling, size = dt.byteSize
         var failure: Error?
         let storage = [Double](unsafeUninitializedCapacity: rows * nt) { out, initialized in
             if let base = out.baseAddress { adviseHugePages(base, byteCount: rows * nt * 8) }
-            let dst = UncheckedSendableBox(out.baseAddress)
+            let dst = UncheckedSendableBox(out.baseAddress!)
             do {
-                try forEachVolumeBlock { t0, n, values in
-                    let src = UncheckedSendableBox(values.baseAddress!)
-                    let chunks = min(64, max(1, rows / 4096))
-                    parallelFor(chunks) { c in
-                        let lo = rows * c / chunks, hi = rows * (c + 1) / chunks
-                        guard let o = dst.value else { return }
-                        for r in lo..<hi {
-                            let voxel = chosen[r]
-                            let row = o + r * nt + t0
-                            for b in 0..<n { row[b] = src.value[b * v + voxel] }
+                try forEachRawVolumeBlock(volumes: 0..<nt, blockBytes: volumesPerBlock * v * size) { t0, n, raw in
+                    let src = UncheckedSendableBox(raw)
+                    let workers = min(tiles.count, 16)
+                    parallelFor(workers) { w in
+                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 4096 * n)
+                        defer { scratch.deallocate() }
+                        for tile in tiles[(tiles.count * w / workers)..<(tiles.count * (w + 1) / workers)] {
+                            let first = sorted[tile.lowerBound], span = sorted[tile.upperBound - 1] - first + 1
+                            for b in 0..<n {
+                                let bytes = UnsafeRawBufferPointer(rebasing: src.value[((b * v + first) * size)..<((b * v + first + span) * size)])
+                                NIfTIReader.decode(bytes, datatype: dt, swap: swap, scaling: scaling, into: scratch + b * span)
+                            }
+                            for k in tile {
+                                let local = sorted[k] - first
+                                let row = dst.value + order[k] * nt + t0
+                                for b in 0..<n { row[b] = scratch[b * span + local] }
+                            }
                         }
                     }
                 }
