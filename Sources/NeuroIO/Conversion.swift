@@ -10,7 +10,7 @@ public enum Conversion {
     }
 
     public static func convert(input: String, output: String, mask: String? = nil,
-                               niftiDatatype: NIfTIDatatype = .float32) throws -> Result {
+                               niftiDatatype: NIfTIDatatype = .float32, niftiVersion: Int = 1) throws -> Result {
         let lower = output.lowercased()
         let toHDF5 = lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5")
         let kind = try FileKind.detect(path: input)
@@ -47,9 +47,10 @@ public enum Conversion {
             let image = try HDF5Layout.readVoxelsAsImage(file)
             var options = NIfTIWriter.Options()
             options.datatype = niftiDatatype
+            options.version = niftiVersion
             options.tr = image.tr
             try NIfTIWriter.write(image.values, shape: image.shape, affine: image.affine, to: output, options: options)
-            return Result(format: "NIfTI-1", warnings: [])
+            return Result(format: "NIfTI-\(niftiVersion)", warnings: [])
         }
     }
 }

@@ -27,14 +27,18 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "NIfTI output data type: float32 (default), float64, int16, …")
     var datatype: String = "float32"
 
+    @Option(name: .customLong("nifti-version"), help: "NIfTI output version: 1 (default) or 2.")
+    var niftiVersion: Int = 1
+
     @OptionGroup var json: JSONOption
 
     func run() throws {
         guard let dt = NIfTIDatatype.allCases.first(where: { $0.name == datatype }) else {
             throw ValidationError("--datatype \(datatype) is not one of \(NIfTIDatatype.allCases.map(\.name).joined(separator: ", "))")
         }
+        guard niftiVersion == 1 || niftiVersion == 2 else { throw ValidationError("--nifti-version must be 1 or 2") }
         do {
-            let result = try Conversion.convert(input: input, output: output, mask: mask, niftiDatatype: dt)
+            let result = try Conversion.convert(input: input, output: output, mask: mask, niftiDatatype: dt, niftiVersion: niftiVersion)
             if json.json {
                 print(JSONValue.object([("input", .string(input)), ("output", .string(output)), ("format", .string(result.format)),
                                         ("warnings", .array(result.warnings.map { .string($0) }))]).serialized())

@@ -6,11 +6,16 @@ import NeuroCore
 /// Files NeuroPipe writes (NIfTI → HDF5, EDF → HDF5, HDF5 → NIfTI): byte-identical to the committed outputs
 /// that h5py and nibabel read in scripts/golden/nifti_hdf5, and what those readers saw equals the source.
 struct ConversionGoldenTests {
-    static let conversions: [(src: String, out: String, mask: String?)] = {
+    /// Lines "SOURCE OUTPUT [mask=FIXTURE] [nifti-version=N]", as scripts/golden/nifti_hdf5 runs them.
+    static let conversions: [(src: String, out: String, mask: String?, version: Int)] = {
         let text = try! String(contentsOfFile: Fixtures.path("golden/nifti-hdf5-written.txt"), encoding: .utf8)
         return text.split(separator: "\n").map { line in
             let p = line.split(separator: " ").map(String.init)
-            return (p[0], p[1], p.count > 2 ? p[2] : nil)
+            let opts = Dictionary(p.dropFirst(2).map { kv -> (String, String) in
+                let parts = kv.split(separator: "=", maxSplits: 1).map(String.init)
+                return (parts[0], parts[1])
+            }, uniquingKeysWith: { a, _ in a })
+            return (p[0], p[1], opts["mask"], Int(opts["nifti-version"] ?? "1")!)
         }
     }()
 
@@ -22,7 +27,7 @@ struct ConversionGoldenTests {
     func byteIdentical(out: String) throws {
         let c = Self.conversions.first { $0.out == out }!
         let path = TempDir.shared.uniquePath(out)
-        _ = try Conversion.convert(input: Self.sourcePath(c.src), output: path, mask: c.mask.map { Fixtures.path($0) })
+        _ = try Conversion.convert(input: Self.sourcePath(c.src), output: path, mask: c.mask.map { Fixtures.path($0) }, niftiVersion: c.version)
         let mine = try Data(contentsOf: URL(fileURLWithPath: path))
         let golden = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden/nifti-hdf5-written/\(out)")))
         #expect(mine == golden, "\(out) differs from the committed output; rerun scripts/golden/nifti_hdf5 if intended")
@@ -95,12 +100,14 @@ struct ConversionGoldenTests {
         #expect(texts.sorted() == (src["annotations"] as! [[String: Any]]).map { $0["text"] as! String }.sorted())
     }
 
-    @Test("nibabel reads HDF5 → NIfTI outputs as the original image", arguments: ["functional_roundtrip.nii.gz", "anatomical_roundtrip.nii"])
+    @Test("nibabel reads HDF5 → NIfTI outputs as the original image",
+          arguments: ["functional_roundtrip.nii.gz", "anatomical_roundtrip.nii", "functional_roundtrip_nifti2.nii.gz"])
     func niftiRoundTrip(out: String) throws {
         let original = out.hasPrefix("functional") ? "nibabel_functional.nii" : "nibabel_anatomical.nii"
         let src = try Fixtures.json("golden/nifti/\(original).json")
         let g = try Fixtures.json("golden/nifti-hdf5-written-read/\(out).json")
         #expect(g["shape"] as? [Int] == src["shape"] as? [Int])
+        #expect(g["version"] as? Int == (out.contains("nifti2") ? 2 : 1))
         #expect(g["datatype"] as? String == "float32")
         #expect(NIfTIGoldenTests.matrixClose(src["affine"] as! [[Double]], g["affine"], abs: 1e-6))
         #expect(NIfTIGoldenTests.matrixClose(src["affine"] as! [[Double]], g["qform"], abs: 1e-5), "qform rebuilt from the affine")
