@@ -318,9 +318,15 @@ public enum AtomicFile {
         }
     }
 
+    /// A hidden, unique temporary name in the same directory as `path` (so the final rename is atomic).
+    public static func temporarySibling(of path: String) -> String {
+        let dir = (path as NSString).deletingLastPathComponent
+        return (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
     public static func write(to path: String, _ body: (Sink) throws -> Void) throws {
         let dir = (path as NSString).deletingLastPathComponent
-        let tmp = (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let tmp = temporarySibling(of: path)
         guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
             throw InputError(file: path, field: "output", message: "cannot create a file in \(dir.isEmpty ? "." : dir)")
         }

@@ -25,7 +25,7 @@ public final class HDF5Writer {
     public init(path: String) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
-        tmpPath = (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        tmpPath = AtomicFile.temporarySibling(of: path)
         let tmp = tmpPath
         id = HDF5Library.call { H5Fcreate(tmp, neuropipe_H5F_ACC_EXCL(), neuropipe_H5P_DEFAULT(), neuropipe_H5P_DEFAULT()) }
         guard id >= 0 else {
@@ -105,23 +105,23 @@ public final class HDF5Writer {
 
     /// A float64 dataset of `shape` (row-major `values`).
     public func writeDoubles(_ object: String, _ values: [Double], shape: [Int], storage: Storage = .contiguous) throws {
-        precondition(values.count == shape.reduce(1, *), "values do not fill shape \(shape)")
-        try HDF5Library.call {
-            let did = try create(object, shape: shape, type: neuropipe_H5T_NATIVE_DOUBLE(), storage: storage)
-            defer { H5Dclose(did) }
-            guard values.isEmpty || H5Dwrite(did, neuropipe_H5T_NATIVE_DOUBLE(), neuropipe_H5S_ALL(), neuropipe_H5S_ALL(), neuropipe_H5P_DEFAULT(), values) >= 0
-            else { throw fail(object) }
-        }
+        try writeNumeric(object, values, shape: shape, type: neuropipe_H5T_NATIVE_DOUBLE(), storage: storage)
     }
 
     /// An int64 dataset of `shape`.
     public func writeInt64(_ object: String, _ values: [Int64], shape: [Int], storage: Storage = .contiguous) throws {
+        try writeNumeric(object, values, shape: shape, type: neuropipe_H5T_NATIVE_INT64(), storage: storage)
+    }
+
+    private func writeNumeric<T: BitwiseCopyable>(_ object: String, _ values: [T], shape: [Int], type: hid_t, storage: Storage) throws {
         precondition(values.count == shape.reduce(1, *), "values do not fill shape \(shape)")
         try HDF5Library.call {
-            let did = try create(object, shape: shape, type: neuropipe_H5T_NATIVE_INT64(), storage: storage)
+            let did = try create(object, shape: shape, type: type, storage: storage)
             defer { H5Dclose(did) }
-            guard values.isEmpty || H5Dwrite(did, neuropipe_H5T_NATIVE_INT64(), neuropipe_H5S_ALL(), neuropipe_H5S_ALL(), neuropipe_H5P_DEFAULT(), values) >= 0
-            else { throw fail(object) }
+            let status = values.withUnsafeBytes { buf in
+                buf.isEmpty ? 0 : H5Dwrite(did, type, neuropipe_H5S_ALL(), neuropipe_H5S_ALL(), neuropipe_H5P_DEFAULT(), buf.baseAddress)
+            }
+            guard status >= 0 else { throw fail(object) }
         }
     }
 
