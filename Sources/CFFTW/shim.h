@@ -5,4 +5,5 @@
 static inline unsigned neuropipe_fftw_estimate(void) { return FFTW_ESTIMATE; }
 static inline unsigned neuropipe_fftw_measure(void) { return FFTW_MEASURE; }
 static inline unsigned neuropipe_fftw_preserve_input(void) { return FFTW_PRESERVE_INPUT; }
+static inline unsigned neuropipe_fftw_unaligned(void) { return FFTW_UNALIGNED; }
 #endif

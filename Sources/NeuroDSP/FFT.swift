@@ -1,0 +1,126 @@
+import CFFTW
+import NeuroCore
+
+/// FFTW planning is not thread-safe: plans are created and destroyed only under `FFTPlanner.lock`; executing an
+/// existing plan on new arrays (`fftw_execute_dft_r2c`) is thread-safe and runs freely.
+public enum FFTPlanner {
+    static let lock = Lock()
+
+    /// Runs `body` (which creates or destroys FFTW plans, or touches wisdom) holding the global planner lock.
+    public static func withPlannerLock<T>(_ body: () throws -> T) rethrows -> T {
+        try lock.withLock(body)
+    }
+
+    /// Loads FFTW wisdom from `path` (plans created afterwards reuse it); returns false when the file is unusable.
+    @discardableResult
+    public static func importWisdom(from path: String) -> Bool {
+        withPlannerLock { fftw_import_wisdom_from_filename(path) != 0 }
+    }
+
+    /// Saves the wisdom accumulated so far to `path`.
+    @discardableResult
+    public static func exportWisdom(to path: String) -> Bool {
+        withPlannerLock { fftw_export_wisdom_to_filename(path) != 0 }
+    }
+}
+
+/// A batched real-to-complex transform: `howMany` contiguous real rows of length `n` → `howMany` rows of
+/// `n/2 + 1` complex values. Plans are cached by (n, howMany) and shared by all threads.
+public final class RealFFTPlan: @unchecked Sendable {
+    public let n: Int
+    public let howMany: Int
+    private let plan: fftw_plan
+
+    private static let cache = Lock()
+    nonisolated(unsafe) private static var plans = [Int: [Int: RealFFTPlan]]()
+
+    /// The cached plan for `howMany` transforms of length `n` (created on first use).
+    public static func shared(n: Int, howMany: Int = 1) throws -> RealFFTPlan {
+        if let p = cache.withLock({ plans[n]?[howMany] }) { return p }
+        let p = try RealFFTPlan(n: n, howMany: howMany)
+        return cache.withLock {
+            if let existing = plans[n]?[howMany] { return existing }
+            plans[n, default: [:]][howMany] = p
+            return p
+        }
+    }
+
+    public init(n: Int, howMany: Int = 1) throws {
+        guard n > 0, howMany > 0 else { throw RuntimeFailure(context: "RealFFTPlan", message: "length and batch must be positive, got \(n) × \(howMany)") }
+        self.n = n
+        self.howMany = howMany
+        let planned: fftw_plan? = FFTPlanner.withPlannerLock {
+            let input = fftw_alloc_real(n * howMany)
+            let output = fftw_alloc_complex((n / 2 + 1) * howMany)
+            defer { fftw_free(input); fftw_free(output) }
+            var size = Int32(n)
+            // FFTW_UNALIGNED: execution on any caller buffer is valid, whatever its alignment.
+            return fftw_plan_many_dft_r2c(1, &size, Int32(howMany), input, nil, 1, Int32(n), output, nil, 1, Int32(n / 2 + 1),
+                                          neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
+        }
+        guard let planned else { throw RuntimeFailure(context: "RealFFTPlan", message: "FFTW could not plan \(howMany) × length \(n)") }
+        plan = planned
+    }
+
+    deinit {
+        let p = plan
+        FFTPlanner.withPlannerLock { fftw_destroy_plan(p) }
+    }
+
+    /// Transforms `input` (`[howMany × n]`) into `output` (`[howMany × (n/2+1)]` interleaved re, im).
+    public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
+        output.withMemoryRebound(to: fftw_complex.self, capacity: (n / 2 + 1) * howMany) { out in
+            fftw_execute_dft_r2c(plan, input, out)
+        }
+    }
+
+    /// The one-sided spectrum of one row `x` (`[n]`, requires howMany == 1): `[n/2 + 1]` (re, im) pairs.
+    public func forward(_ x: [Double]) -> [(re: Double, im: Double)] {
+        precondition(x.count == n && howMany == 1, "input has \(x.count) samples, plan expects \(n)")
+        var input = x
+        var out = [Double](repeating: 0, count: 2 * (n / 2 + 1))
+        input.withUnsafeMutableBufferPointer { i in out.withUnsafeMutableBufferPointer { o in execute(i.baseAddress!, o.baseAddress!) } }
+        return (0..<(n / 2 + 1)).map { (out[2 * $0], out[2 * $0 + 1]) }
+    }
+}
+
+/// A complex-to-real inverse transform of length `n` (unnormalised, as FFTW: irfft × n), cached like RealFFTPlan.
+public final class InverseRealFFTPlan: @unchecked Sendable {
+    public let n: Int
+    private let plan: fftw_plan
+    private static let cache = Lock()
+    nonisolated(unsafe) private static var plans = [Int: InverseRealFFTPlan]()
+
+    public static func shared(n: Int) throws -> InverseRealFFTPlan {
+        if let p = cache.withLock({ plans[n] }) { return p }
+        let p = try InverseRealFFTPlan(n: n)
+        return cache.withLock {
+            if let existing = plans[n] { return existing }
+            plans[n] = p
+            return p
+        }
+    }
+
+    public init(n: Int) throws {
+        guard n > 0 else { throw RuntimeFailure(context: "InverseRealFFTPlan", message: "length must be positive, got \(n)") }
+        self.n = n
+        let planned: fftw_plan? = FFTPlanner.withPlannerLock {
+            let input = fftw_alloc_complex(n / 2 + 1)
+            let output = fftw_alloc_real(n)
+            defer { fftw_free(input); fftw_free(output) }
+            return fftw_plan_dft_c2r_1d(Int32(n), input, output, neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
+        }
+        guard let planned else { throw RuntimeFailure(context: "InverseRealFFTPlan", message: "FFTW could not plan length \(n)") }
+        plan = planned
+    }
+
+    deinit {
+        let p = plan
+        FFTPlanner.withPlannerLock { fftw_destroy_plan(p) }
+    }
+
+    /// `input` is `[n/2 + 1]` interleaved complex (it is overwritten, as FFTW's c2r does); `output` `[n]` real.
+    public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
+        input.withMemoryRebound(to: fftw_complex.self, capacity: n / 2 + 1) { i in fftw_execute_dft_c2r(plan, i, output) }
+    }
+}

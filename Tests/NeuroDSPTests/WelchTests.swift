@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import NeuroCore
+@testable import NeuroDSP
+
+/// Welch PSD, CSD and coherence against scipy.signal (relative 1e-8, absolute 1e-10 of the spectrum's maximum).
+struct WelchTests {
+    @Test("welch matches scipy.signal.welch", arguments: DSPGolden.cases(prefix: "welch_"))
+    func welch(name: String) throws {
+        let g = try DSPGolden.load(name)
+        let (x, fs) = try DSPGolden.input(g["input"]!.string!)
+        let (freqs, psd) = try WelchPSD.compute(x, sampleRate: fs, settings: DSPGolden.welchSettings(g["settings"]))
+        #expect(DSPGolden.worst(freqs, g["freqs"]!.doubles) == 0)
+        let ref = g["psd"]!.matrix
+        #expect(psd.rows == ref.count && psd.cols == ref[0].count)
+        for c in 0..<psd.rows { #expect(DSPGolden.worst(Array(psd.row(c)), ref[c]) == 0, "\(name) channel \(c)") }
+    }
+
+    @Test("csd and coherence match scipy.signal", arguments: DSPGolden.cases(prefix: "coherence_"))
+    func coherence(name: String) throws {
+        let g = try DSPGolden.load(name)
+        let (x, fs) = try DSPGolden.input(g["input"]!.string!)
+        let pairs = g["pairs"]!.array!.map { ($0.array![0].int!, $0.array![1].int!) }
+        let settings = DSPGolden.welchSettings(g["settings"])
+        var cohSettings = settings
+        cohSettings.scaling = .density
+        let (_, msc, _) = try WelchPSD.coherence(x, sampleRate: fs, pairs: pairs, settings: cohSettings)
+        let (_, csd) = try WelchPSD.crossSpectra(x, sampleRate: fs, pairs: pairs, settings: settings)
+        for p in pairs.indices {
+            #expect(DSPGolden.worst(msc[p], g["coherence"]!.matrix[p]) == 0, "\(name) coherence pair \(p)")
+            #expect(DSPGolden.worst(csd[p].map(\.re), g["csd_re"]!.matrix[p]) == 0, "\(name) csd re \(p)")
+            #expect(DSPGolden.worst(csd[p].map(\.im), g["csd_im"]!.matrix[p]) == 0, "\(name) csd im \(p)")
+        }
+    }
+
+    @Test func sineAmplitudeIsRecovered() throws {
+        // A 10 Hz sine of amplitude A has power A²/2: the density integrates to it, the spectrum peak equals it.
+        let fs = 250.0, a = 3.0
+        let x = Matrix(rows: 1, cols: 5000, storage: (0..<5000).map { a * sin(2 * .pi * 10 * Double($0) / fs) })
+        var s = WelchSettings()
+        s.nperseg = 500
+        let (f, p) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
+        let df = f[1] - f[0]
+        #expect(abs(p.storage.reduce(0, +) * df - a * a / 2) < 1e-3)
+        s.scaling = .spectrum
+        s.window = .boxcar
+        let (_, q) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
+        #expect(abs(q.storage.max()! - a * a / 2) < 1e-9)
+    }
+
+    @Test func rejectsImpossibleSettings() {
+        var s = WelchSettings()
+        s.nperseg = 100
+        s.noverlap = 100
+        #expect(throws: InputError.self) { try WelchPSD.compute(Matrix(rows: 1, cols: 1000), sampleRate: 100, settings: s) }
+        s.noverlap = 10
+        s.nfft = 50
+        #expect(throws: InputError.self) { try WelchPSD.compute(Matrix(rows: 1, cols: 1000), sampleRate: 100, settings: s) }
+    }
+}

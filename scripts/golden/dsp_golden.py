@@ -1,0 +1,66 @@
+"""Golden values for NeuroDSP from SciPy 1.17.1 (and MNE 1.13.2 where MNE defines the method).
+
+Writes Tests/Fixtures/golden/dsp/<case>.json; each case names its input, a raw little-endian float64 file
+[channels × samples] in Tests/Fixtures/golden/dsp/inputs (written here, so both sides use identical bits).
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import scipy
+import scipy.signal as ss
+
+out = Path(sys.argv[1])
+inputs = out / "inputs"
+inputs.mkdir(parents=True, exist_ok=True)
+cases = {}
+
+
+def save_input(name, x, fs):
+    x = np.ascontiguousarray(np.atleast_2d(x), dtype="<f8")
+    x.tofile(inputs / f"{name}.f64")
+    (inputs / f"{name}.json").write_text(json.dumps({"channels": x.shape[0], "samples": x.shape[1], "sfreq": fs}) + "\n")
+    return x
+
+
+def case(name, **kw):
+    kw["versions"] = {"scipy": scipy.__version__, "numpy": np.__version__}
+    (out / f"{name}.json").write_text(json.dumps(kw) + "\n")
+    print("golden:", name)
+
+
+# Inputs: real resting EEG (EEGMMIDB S001R01, eyes open; 4 channels, physical µV as edfio reads them) and
+# synthetic sines with noise.
+import edfio
+e = edfio.read_edf(sys.argv[2])
+eeg = save_input("eeg_rest", np.array([s.data for s in e.signals[:64:16]]), 160.0)
+rng = np.random.default_rng(1)
+t = np.arange(4000) / 250.0
+syn = save_input("synthetic", np.array([
+    10 * np.sin(2 * np.pi * 10 * t) + rng.normal(0, 1, t.size),
+    5 * np.sin(2 * np.pi * 6 * t + 0.3) + 3 * np.sin(2 * np.pi * 20 * t) + rng.normal(0, 1, t.size) + 0.01 * t * 250,
+    rng.normal(0, 2, t.size),
+]), 250.0)
+
+welch_settings = [
+    ("default", {}),
+    ("hamming_linear_spectrum_nfft", {"window": "hamming", "nperseg": 200, "noverlap": 50, "nfft": 512, "detrend": "linear", "scaling": "spectrum"}),
+    ("boxcar_median_nodetrend", {"window": "boxcar", "nperseg": 128, "noverlap": 0, "detrend": False, "average": "median"}),
+    ("odd_nfft_median", {"nperseg": 101, "noverlap": 40, "nfft": 255, "average": "median"}),
+    ("nperseg_longer_than_signal", {"nperseg": 100000}),
+]
+for inp, x, fs in [("eeg_rest", eeg, 160.0), ("synthetic", syn, 250.0)]:
+    for label, kw in welch_settings:
+        f, p = ss.welch(x, fs=fs, axis=-1, **kw)
+        settings = {k: (v if v is not False else "none") for k, v in kw.items()}
+        case(f"welch_{inp}_{label}", input=inp, settings=settings, freqs=f.tolist(), psd=p.tolist())
+    pairs = [[0, 1], [1, 2], [0, 2]]
+    for label, kw in welch_settings[:2]:
+        coh, csd_re, csd_im = [], [], []
+        for i, j in pairs:
+            f, c = ss.coherence(x[i], x[j], fs=fs, **{k: v for k, v in kw.items() if k != "scaling"})
+            _, pxy = ss.csd(x[i], x[j], fs=fs, **kw)
+            coh.append(c.tolist()); csd_re.append(pxy.real.tolist()); csd_im.append(pxy.imag.tolist())
+        case(f"coherence_{inp}_{label}", input=inp, settings={k: (v if v is not False else "none") for k, v in kw.items()},
+             pairs=pairs, freqs=f.tolist(), coherence=coh, csd_re=csd_re, csd_im=csd_im)
