@@ -64,3 +64,35 @@ for inp, x, fs in [("eeg_rest", eeg, 160.0), ("synthetic", syn, 250.0)]:
             coh.append(c.tolist()); csd_re.append(pxy.real.tolist()); csd_im.append(pxy.imag.tolist())
         case(f"coherence_{inp}_{label}", input=inp, settings={k: (v if v is not False else "none") for k, v in kw.items()},
              pairs=pairs, freqs=f.tolist(), coherence=coh, csd_re=csd_re, csd_im=csd_im)
+
+# ---- Filters and resampling (shorter inputs keep the fixtures small; edges are included) ----
+import mne  # noqa: E402
+mne.set_log_level("ERROR")
+eeg_short = save_input("eeg_short", eeg[:2, :3000], 160.0)
+syn_short = save_input("synthetic_short", syn[:2, :2000], 250.0)
+
+for inp, x, fs in [("eeg_short", eeg_short, 160.0), ("synthetic_short", syn_short, 250.0)]:
+    for order, cut, kind in [(4, [8.0, 35.0], "bandpass"), (2, 1.0, "highpass"), (6, 30.0, "lowpass"), (3, [45.0, 55.0], "bandstop")]:
+        sos = ss.butter(order, cut, btype=kind, fs=fs, output="sos")
+        y = ss.sosfiltfilt(sos, x, axis=-1)
+        case(f"butter_{inp}_{kind}{order}", input=inp, order=order, cutoffs=np.atleast_1d(cut).tolist(), kind=kind,
+             sos=sos.tolist(), output=y.tolist())
+    # MNE default FIR filters (filter_data with its defaults: firwin, hamming, zero phase, reflect_limited).
+    for l_freq, h_freq in [(1.0, 40.0), (8.0, 35.0), (1.0, None), (None, 30.0), (0.5, 45.0)]:
+        h = mne.filter.create_filter(x, fs, l_freq, h_freq, fir_design="firwin", verbose=False)
+        y = mne.filter.filter_data(x, fs, l_freq, h_freq, verbose=False)
+        case(f"mnefir_{inp}_{l_freq}_{h_freq}", input=inp, l_freq=l_freq, h_freq=h_freq, h=h.tolist(), output=y.tolist())
+    notch = [50.0, 100.0] if fs == 250.0 else [60.0]
+    h = mne.filter.create_filter(x, fs, [f + f / 400 + 0.5 for f in notch], [f - f / 400 - 0.5 for f in notch],
+                                 l_trans_bandwidth=0.5, h_trans_bandwidth=0.5, fir_design="firwin", verbose=False)
+    y = mne.filter.notch_filter(x, fs, notch, verbose=False)
+    case(f"mnenotch_{inp}", input=inp, freqs=notch, h=h.tolist(), output=y.tolist())
+    for up, down in [(1, 2), (2, 1), (3, 2), (8, 5), (5, 8)]:
+        y = ss.resample_poly(x, up, down, axis=-1)
+        case(f"resample_{inp}_{up}_{down}", input=inp, up=up, down=down, output=y.tolist())
+
+for numtaps, cutoff, pass_zero, window in [(101, [10.0], True, "hamming"), (64, [20.0], True, "hann"), (51, [8.0, 30.0], False, "hamming"),
+                                           (51, [8.0, 30.0], True, "hamming"), (31, [40.0], False, "boxcar")]:
+    h = ss.firwin(numtaps, cutoff, window=window, pass_zero=pass_zero, fs=160.0)
+    case(f"firwin_{numtaps}_{'_'.join(map(str, cutoff))}_{pass_zero}_{window}", numtaps=numtaps, cutoffs=cutoff, pass_zero=pass_zero,
+         window=window, fs=160.0, h=h.tolist())
