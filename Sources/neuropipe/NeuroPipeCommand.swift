@@ -5,7 +5,7 @@ import NeuroCore
 struct NeuroPipe: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neuropipe",
-        abstract: "Batch-process EEG and fMRI data: read, convert and inspect EDF/BDF recordings.",
+        abstract: "Batch-process EEG and fMRI data: inspect and convert EDF/BDF, NIfTI and HDF5; spectra, filters, epochs.",
         version: NeuroPipeVersion.current,
-        subcommands: [InfoCommand.self, ConvertCommand.self])
+        subcommands: [InfoCommand.self, ConvertCommand.self, PSDCommand.self, BandpowerCommand.self, FilterCommand.self, EpochsCommand.self])
 }

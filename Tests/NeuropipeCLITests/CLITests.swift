@@ -99,7 +99,7 @@ struct SchemaConformanceTests {
         JSONSchemaValidator(schema: try JSONValue.parse(String(contentsOf: schemas.appendingPathComponent(name), encoding: .utf8)))
     }
 
-    static func info(_ path: String) throws -> JSONValue {
+    static func info(_ path: String) throws -> JSONValue {  // --stats too, so every dataset is read
         let r = try CLITests.run(["info", path, "--json", "--stats"])
         #expect(r.status == 0, "info \(path): \(r.stderr)")
         return try JSONValue.parse(r.stdout)

@@ -1,0 +1,265 @@
+import ArgumentParser
+import Foundation
+import NeuroCore
+import NeuroDSP
+import NeuroIO
+
+/// Input and channel options shared by the signal-processing verbs.
+struct SignalInput: ParsableArguments {
+    @Argument(help: "Recording: EDF/BDF, or HDF5 in the continuous layout.")
+    var input: String
+
+    @Option(help: "Channels to use: comma-separated names or wildcards (default: every non-trigger channel).")
+    var channels: String?
+
+    var patterns: [String]? { channels.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } }
+
+    func load() throws -> (rec: Recording, x: Matrix, fs: Double, names: [String], units: [String]) {
+        let rec = try RecordingLoader.load(path: input)
+        do {
+            let m = try SignalPreparation.matrix(rec, patterns: patterns)
+            return (rec, m.x, m.sampleRate, m.names, m.units)
+        } catch let e as InputError { throw InputError(file: input, field: e.field, message: e.message) }
+    }
+}
+
+/// Runs `body`, turning thrown errors into the one-line/JSON error every verb prints.
+func runReportingErrors(json: Bool, _ body: () throws -> Void) throws {
+    do { try body() } catch let e as ValidationError { throw e } catch let e as HDF5Error { exitWithError(e.inputError, json: json) } catch { exitWithError(error, json: json) }
+}
+
+struct PSDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "psd", abstract: "Power spectral density by Welch's method (as scipy.signal.welch).",
+        discussion: "Writes /psd [channels × freqs] (unit²/Hz for density scaling) and /freqs (Hz) with every setting as attributes (data-schemas/hdf5-spectra.schema.json). Multitaper is not available yet.")
+
+    @OptionGroup var source: SignalInput
+    @Option(help: "Output HDF5 file.") var out: String
+    @Option(help: "Method: welch.") var method: String = "welch"
+    @Option(help: "Samples per segment (default 256, capped at the signal length).") var nperseg: Int?
+    @Option(help: "Overlapping samples (default nperseg/2).") var noverlap: Int?
+    @Option(help: "FFT length (default nperseg).") var nfft: Int?
+    @Option(help: "Window: hann, hamming or boxcar.") var window: String = "hann"
+    @Option(help: "Detrend: constant, linear or none.") var detrend: String = "constant"
+    @Option(help: "Scaling: density or spectrum.") var scaling: String = "density"
+    @Option(help: "Average over segments: mean or median.") var average: String = "mean"
+    @Option(help: "Lowest frequency kept (Hz).") var fmin: Double?
+    @Option(help: "Highest frequency kept (Hz).") var fmax: Double?
+    @OptionGroup var json: JSONOption
+
+    func run() throws {
+        guard method == "welch" else { throw ValidationError("--method \(method) is not available; use welch (multitaper is not implemented yet)") }
+        var s = WelchSettings()
+        guard let w = WindowFunction(name: window) else { throw ValidationError("--window must be hann, hamming, boxcar or kaiser:BETA") }
+        guard let d = WelchSettings.Detrend(rawValue: detrend) else { throw ValidationError("--detrend must be constant, linear or none") }
+        guard let sc = WelchSettings.Scaling(rawValue: scaling) else { throw ValidationError("--scaling must be density or spectrum") }
+        guard let av = WelchSettings.Average(rawValue: average) else { throw ValidationError("--average must be mean or median") }
+        (s.window, s.nperseg, s.noverlap, s.nfft, s.detrend, s.scaling, s.average) = (w, nperseg, noverlap, nfft, d, sc, av)
+        try runReportingErrors(json: json.json) {
+            let (_, x, fs, names, units) = try source.load()
+            let (freqs, psd) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
+            let keep = freqs.indices.filter { freqs[$0] >= (fmin ?? -1) && freqs[$0] <= (fmax ?? .infinity) }
+            var cut = Matrix(rows: psd.rows, cols: keep.count)
+            for c in 0..<psd.rows { for (j, k) in keep.enumerated() { cut[c, j] = psd[c, k] } }
+            let (seg, overlap, n) = try s.resolved(length: x.cols)
+            let unit = Set(units).count == 1 ? units[0] : "mixed"
+            try HDF5Layout.writeSpectra(psd: cut, freqs: keep.map { freqs[$0] }, channelNames: names, sampleRate: fs, settings: [
+                ("method", .string("welch")), ("window", .string(w.name)), ("nperseg", .int(seg)), ("noverlap", .int(overlap)),
+                ("nfft", .int(n)), ("detrend", .string(d.rawValue)), ("scaling", .string(sc.rawValue)), ("average", .string(av.rawValue)),
+                ("fmin", fmin.map { .number($0) } ?? .null), ("fmax", fmax.map { .number($0) } ?? .null),
+                ("unit", .string(sc == .density ? "\(unit)^2/Hz" : "\(unit)^2")),
+            ], source: (source.input as NSString).lastPathComponent, to: out)
+            if json.json {
+                print(JSONValue.object([("output", .string(out)), ("channels", .int(names.count)), ("freqs", .int(keep.count)), ("sfreq", .number(fs))]).serialized())
+            } else {
+                print("wrote \(out): \(names.count) channels × \(keep.count) frequencies")
+            }
+        }
+    }
+}
+
+struct BandpowerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bandpower", abstract: "Absolute or relative band power per channel (and per epoch), with band ratios.",
+        discussion: "Welch PSD (hann, 4 s segments, 50% overlap, capped at the epoch). Band power = sum of PSD bins with low ≤ f < high times the bin width; relative power divides by the power in [1, 45) Hz. Ratios: theta/alpha and (delta+theta)/(alpha+beta) when those bands exist. A JSON sidecar beside the TSV records every convention.")
+
+    @OptionGroup var source: SignalInput
+    @Option(help: "Output TSV file.") var out: String
+    @Option(help: "Bands as name=low-high,... (Hz; default delta=1-4,theta=4-8,alpha=8-13,beta=13-30,gamma=30-45).") var bands: String?
+    @Flag(help: "Relative band power (fraction of the power in [1, 45) Hz).") var relative = false
+    @Option(name: .customLong("epoch-length"), help: "Compute per consecutive epoch of this many seconds.") var epochLength: Double?
+    @OptionGroup var json: JSONOption
+
+    func run() throws {
+        try runReportingErrors(json: json.json) {
+            let bandList = try bands.map { try FrequencyBand.parse($0) } ?? FrequencyBand.defaults
+            let (rec, x, fs, names, units) = try source.load()
+            var windows: [(label: String, onset: Double, m: Matrix)] = [("all", 0, x)]
+            if let len = epochLength {
+                let e = try Epoching.fixedLength(x, sampleRate: fs, channelNames: names, length: len, segments: rec.segments)
+                windows = (0..<e.trials).map { ("\($0)", e.onsets[$0], e.trial($0)) }
+            }
+            let bandIndex = Dictionary(uniqueKeysWithValues: bandList.enumerated().map { ($1.name, $0) })
+            var ratioNames = [String]()
+            if bandIndex["theta"] != nil, bandIndex["alpha"] != nil { ratioNames.append("theta_alpha") }
+            if ["delta", "theta", "alpha", "beta"].allSatisfy({ bandIndex[$0] != nil }) { ratioNames.append("delta_theta_over_alpha_beta") }
+            var rows = [[String]]()
+            var settings = WelchSettings()
+            settings.nperseg = Int((4 * fs).rounded())
+            for w in windows {
+                let (freqs, psd) = try WelchPSD.compute(w.m, sampleRate: fs, settings: settings)
+                for c in 0..<psd.rows {
+                    let (abs, rel) = SpectralFeatures.bandPowers(psd.row(c), freqs: freqs, bands: bandList)
+                    var row = [names[c]] + (epochLength != nil ? [w.label, TableWriter.cell(w.onset)] : [])
+                    row += (relative ? rel : abs).map(TableWriter.cell)
+                    if ratioNames.contains("theta_alpha") { row.append(TableWriter.cell(abs[bandIndex["theta"]!] / abs[bandIndex["alpha"]!])) }
+                    if ratioNames.contains("delta_theta_over_alpha_beta") {
+                        row.append(TableWriter.cell((abs[bandIndex["delta"]!] + abs[bandIndex["theta"]!]) / (abs[bandIndex["alpha"]!] + abs[bandIndex["beta"]!])))
+                    }
+                    rows.append(row)
+                }
+            }
+            let header = ["channel"] + (epochLength != nil ? ["epoch", "onset_s"] : []) + bandList.map(\.name) + ratioNames
+            try TableWriter.writeTSV(header: header, rows: rows, to: out)
+            let unit = Set(units).count == 1 ? units[0] : "mixed"
+            let sidecar = JSONValue.object([
+                ("source", .string(source.input)), ("neuropipe_version", .string(NeuroPipeVersion.current)),
+                ("bands", .object(bandList.map { ($0.name, .array([.number($0.low), .number($0.high)])) })),
+                ("values", .string(relative ? "relative band power (fraction of total)" : "absolute band power, \(unit)^2")),
+                ("integration_rule", .string(SpectralFeatures.integrationRule)),
+                ("relative_normalisation_range_hz", .array([.number(1), .number(45)])),
+                ("ratios", .object([("theta_alpha", .string("theta / alpha (absolute powers)")),
+                                     ("delta_theta_over_alpha_beta", .string("(delta + theta) / (alpha + beta) (absolute powers)"))].filter { ratioNames.contains($0.0) })),
+                ("psd", .object([("method", .string("welch")), ("window", .string("hann")), ("nperseg", .int(settings.nperseg!)),
+                                 ("noverlap", .string("nperseg/2")), ("detrend", .string("constant")), ("note", .string("nperseg capped at the epoch length"))])),
+                ("epoch_length_s", epochLength.map { .number($0) } ?? .null),
+            ])
+            let sidecarPath = (out as NSString).deletingPathExtension + ".json"
+            try TableWriter.writeJSON(sidecar, to: sidecarPath)
+            if json.json {
+                print(JSONValue.object([("output", .string(out)), ("sidecar", .string(sidecarPath)), ("rows", .int(rows.count))]).serialized())
+            } else {
+                print("wrote \(out) (\(rows.count) rows) and \(sidecarPath)")
+            }
+        }
+    }
+}
+
+struct FilterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "filter", abstract: "Zero-phase band-pass/high-pass/low-pass and notch filtering.",
+        discussion: "FIR (default): MNE's default filters (firwin, hamming window, automatic transition bandwidths, zero phase). IIR: Butterworth (--order) applied forward and backward. --notch F removes F and its harmonics below Nyquist. Output .h5 (continuous layout) or .edf/.bdf.")
+
+    @OptionGroup var source: SignalInput
+    @Option(help: "Output: .h5, .edf or .bdf.") var out: String
+    @Option(name: .customLong("l-freq"), help: "High-pass edge (Hz).") var lFreq: Double?
+    @Option(name: .customLong("h-freq"), help: "Low-pass edge (Hz).") var hFreq: Double?
+    @Option(help: "Line frequency to notch out, with harmonics (Hz).") var notch: Double?
+    @Option(help: "fir or iir.") var method: String = "fir"
+    @Option(help: "Butterworth order for --method iir.") var order: Int = 4
+    @OptionGroup var json: JSONOption
+
+    func run() throws {
+        guard let m = SignalPreparation.FilterMethod(rawValue: method) else { throw ValidationError("--method must be fir or iir") }
+        guard lFreq != nil || hFreq != nil || notch != nil else { throw ValidationError("give --l-freq, --h-freq and/or --notch") }
+        try runReportingErrors(json: json.json) {
+            let (rec, x, fs, names, _) = try source.load()
+            let (y, notes) = try SignalPreparation.filter(x, sampleRate: fs, lFreq: lFreq, hFreq: hFreq, notch: notch, method: m, order: order)
+            let filtered = SignalPreparation.replacing(rec, names: names, with: y)
+            let lower = out.lowercased()
+            if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") {
+                try EDFWriter.write(filtered, to: out, kind: lower.hasSuffix(".bdf") ? .bdf : .edf)
+            } else if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") {
+                try HDF5Layout.writeContinuous(filtered, source: (source.input as NSString).lastPathComponent, to: out)
+            } else {
+                throw InputError(file: out, field: "extension", message: "expected .h5, .edf or .bdf")
+            }
+            if json.json {
+                print(JSONValue.object([("output", .string(out))] + notes).serialized())
+            } else {
+                print("wrote \(out): \(names.count) channels filtered (\(notes.map { "\($0.0)=\($0.1.serialized())" }.joined(separator: ", ")))")
+            }
+        }
+    }
+}
+
+struct EpochsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "epochs", abstract: "Cut epochs around annotations, or fixed-length epochs, into one HDF5 file.",
+        discussion: "Labels come from the annotation text; /groups holds each file's subject (BIDS sub-<label>, else the file name). Epochs leaving the data, crossing an EDF+D gap, or exceeding --reject-uv peak-to-peak are dropped and listed in the drop_log attribute. Layout: data-schemas/hdf5-epochs.schema.json.")
+
+    @Argument(help: "Recordings (EDF/BDF or HDF5 continuous layout).") var inputs: [String]
+    @Option(help: "Output HDF5 file.") var out: String
+    @Option(help: "Channels: comma-separated names or wildcards (default: every non-trigger channel).") var channels: String?
+    @Option(help: "Annotation texts to epoch around, comma-separated (e.g. T1,T2).") var events: String?
+    @Option(help: "Epoch start relative to the event (s).") var tmin: Double?
+    @Option(help: "Epoch end relative to the event (s, included).") var tmax: Double?
+    @Option(help: "Fixed-length epochs of this many seconds (instead of --events).") var length: Double?
+    @Option(help: "Overlap of fixed-length epochs (s).") var overlap: Double = 0
+    @Option(help: "Baseline interval a,b in s (empty side = epoch start/end), e.g. ',0' or '-0.2,0'.") var baseline: String?
+    @Option(name: .customLong("reject-uv"), help: "Drop epochs whose peak-to-peak amplitude exceeds this (µV) in any channel.") var rejectUV: Double?
+    @OptionGroup var json: JSONOption
+
+    func run() throws {
+        guard (events != nil && tmin != nil && tmax != nil) != (length != nil) else {
+            throw ValidationError("give either --events with --tmin and --tmax, or --length")
+        }
+        var base: Epoching.Baseline? = nil
+        if let b = baseline {
+            let parts = b.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts.allSatisfy({ $0.isEmpty || Double($0) != nil }) else { throw ValidationError("--baseline must be a,b (seconds; either may be empty)") }
+            base = .init(start: Double(parts[0]), end: Double(parts[1]))
+        }
+        let wanted = events.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
+        try runReportingErrors(json: json.json) {
+            var parts = [Epochs]()
+            for path in inputs {
+                let src = SignalInput(input: path, channels: channels)
+                let (rec, x, fs, names, units) = try src.load()
+                var threshold: Double? = nil
+                if let r = rejectUV {
+                    guard Set(units).count == 1, let per = PhysicalUnit.microvolts(per: units[0]) else {
+                        throw InputError(file: path, field: "--reject-uv", message: "channel units \(Set(units).sorted()) are not one voltage unit; pick EEG channels with --channels")
+                    }
+                    threshold = r / per
+                }
+                let group = RecordingLoader.subject(of: path)
+                let e: Epochs
+                if let wanted {
+                    let ev = rec.annotations.filter { wanted.contains($0.text) }.map { (onset: $0.onset, label: $0.text) }
+                    e = try Epoching.eventLocked(x, sampleRate: fs, channelNames: names, events: ev, tmin: tmin!, tmax: tmax!, baseline: base,
+                                                 rejectPeakToPeak: threshold, segments: rec.segments, group: group)
+                } else {
+                    e = try Epoching.fixedLength(x, sampleRate: fs, channelNames: names, length: length!, overlap: overlap, baseline: base,
+                                                 rejectPeakToPeak: threshold, segments: rec.segments, group: group)
+                }
+                parts.append(e)
+            }
+            let all = try Epochs.concatenate(parts)
+            guard all.trials > 0 else {
+                throw InputError(file: inputs.joined(separator: ","), field: "events", message: "no epochs were kept (\(all.dropped.count) dropped)")
+            }
+            try HDF5Layout.writeEpochs(data: all.data, trials: all.trials, channels: all.channels, samples: all.samples, labels: all.labels,
+                                       groups: all.groups, onsets: all.onsets, sampleRate: all.sampleRate, channelNames: all.channelNames, tmin: all.tmin,
+                                       dropLog: all.dropped.map { "\($0.label) at \($0.onset) s: \($0.reason)" },
+                                       settings: [("tmax", tmax.map { .number($0) } ?? .null), ("length", length.map { .number($0) } ?? .null),
+                                                  ("reject_uv", rejectUV.map { .number($0) } ?? .null),
+                                                  ("sources", .array(inputs.map { .string(($0 as NSString).lastPathComponent) }))], to: out)
+            let counts = Dictionary(all.labels.map { ($0, 1) }, uniquingKeysWith: +)
+            if json.json {
+                print(JSONValue.object([("output", .string(out)), ("trials", .int(all.trials)), ("dropped", .int(all.dropped.count)),
+                                        ("labels", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))]).serialized())
+            } else {
+                print("wrote \(out): \(all.trials) epochs × \(all.channels) channels × \(all.samples) samples (\(counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))); \(all.dropped.count) dropped")
+            }
+        }
+    }
+}
+
+extension SignalInput {
+    init(input: String, channels: String?) {
+        self.init()
+        self.input = input
+        self.channels = channels
+    }
+}

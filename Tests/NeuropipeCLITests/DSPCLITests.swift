@@ -1,0 +1,74 @@
+import Foundation
+import NeuroCore
+import Testing
+
+/// The signal-processing verbs end to end through the CLI, outputs checked against their layouts.
+struct DSPCLITests {
+    static let edf = CLITests.fixtures + "/edf"
+
+    static func tempDir() throws -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("np-dsp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    @Test func helpOnEveryDSPVerb() throws {
+        for verb in ["psd", "bandpower", "filter", "epochs"] {
+            let h = try CLITests.run([verb, "--help"])
+            #expect(h.status == 0 && h.stdout.contains("USAGE"), "\(verb) --help")
+        }
+    }
+
+    @Test func psdWritesTheSpectraLayoutWithItsSettings() throws {
+        let d = try Self.tempDir()
+        let r = try CLITests.run(["psd", Self.edf + "/S001R01_repaired60s.edf", "--out", d + "/p.h5", "--nperseg", "320", "--fmax", "45",
+                                  "--channels", "O1*,Fz*", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let info = try SchemaConformanceTests.info(d + "/p.h5")
+        #expect(try SchemaConformanceTests.validator("hdf5-spectra.schema.json").validate(info) == [])
+        let s = info.serialized()
+        #expect(s.contains("\"nperseg\":320") && s.contains("\"window\":\"hann\"") && s.contains("\"shape\":[2,91]"))
+        let bad = try CLITests.run(["psd", Self.edf + "/S001R01_repaired60s.edf", "--out", d + "/q.h5", "--channels", "Nope", "--json"])
+        #expect(bad.status != 0 && bad.stdout.contains("\"field\":\"channels\""))
+    }
+
+    @Test func epochsAroundAnnotationsMatchTheLayoutAndLabels() throws {
+        let d = try Self.tempDir()
+        let r = try CLITests.run(["epochs", Self.edf + "/S001R04.edf", Self.edf + "/S001R06.edf", "--events", "T1,T2", "--tmin", "0", "--tmax", "4",
+                                  "--out", d + "/e.h5", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try JSONValue.parse(r.stdout).serialized()
+        #expect(summary.contains("\"trials\":30"), "15 T1/T2 events in each run")
+        let info = try SchemaConformanceTests.info(d + "/e.h5")
+        #expect(try SchemaConformanceTests.validator("hdf5-epochs.schema.json").validate(info) == [])
+        #expect(info.serialized().contains("\"shape\":[30,64,641]"))
+        let none = try CLITests.run(["epochs", Self.edf + "/S001R04.edf", "--events", "T9", "--tmin", "0", "--tmax", "1", "--out", d + "/n.h5"])
+        #expect(none.status != 0 && none.stderr.contains("no epochs were kept"))
+        let both = try CLITests.run(["epochs", Self.edf + "/S001R04.edf", "--events", "T1", "--length", "2", "--out", d + "/n.h5"])
+        #expect(both.status != 0)
+    }
+
+    @Test func bandpowerTableAndSidecar() throws {
+        let d = try Self.tempDir()
+        let r = try CLITests.run(["bandpower", Self.edf + "/S001R01_repaired60s.edf", "--out", d + "/b.tsv", "--channels", "O1*", "--epoch-length", "10",
+                                  "--bands", "theta=4-8,alpha=8-13"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: d + "/b.tsv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "channel\tepoch\tonset_s\ttheta\talpha\ttheta_alpha" && lines.count == 7)
+        let sidecar = try JSONValue.parse(String(contentsOfFile: d + "/b.json", encoding: .utf8)).serialized()
+        #expect(sidecar.contains("integration_rule") && sidecar.contains("relative_normalisation_range_hz"))
+    }
+
+    @Test func filterToEDFAndHDF5() throws {
+        let d = try Self.tempDir()
+        for (out, extra) in [("f.edf", ["--l-freq", "1", "--h-freq", "40", "--notch", "20"]), ("f.h5", ["--l-freq", "8", "--method", "iir"])] {
+            let r = try CLITests.run(["filter", Self.edf + "/mnepy_test_uneven_samp.edf", "--out", d + "/" + out, "--channels", "3Hz*"] + extra)
+            #expect(r.status == 0, "\(out): \(r.stderr)")
+        }
+        let i = try CLITests.run(["info", d + "/f.edf", "--json"])
+        #expect(i.status == 0 && i.stdout.contains("\"format\":\"EDF+C\""))
+        // Mixed sampling rates cannot be filtered as one matrix: a clear error, not a wrong number.
+        let mixed = try CLITests.run(["filter", Self.edf + "/mnepy_test_uneven_samp.edf", "--out", d + "/m.h5", "--l-freq", "1"])
+        #expect(mixed.status != 0 && mixed.stderr.contains("different sampling rates"))
+    }
+}
