@@ -45,19 +45,21 @@ public enum WelchPSD {
     /// Per-channel spectra of `signal` `[channels × samples]` sampled at `sampleRate` Hz:
     /// `psd` `[channels × freqs]` (unit²/Hz for density, unit² for spectrum) and `freqs` `[freqs]` Hz.
     public static func compute(_ signal: Matrix, sampleRate: Double, settings: WelchSettings = WelchSettings()) throws -> (freqs: [Double], psd: Matrix) {
-        let spectra = try segmentSpectra(signal, settings: settings)
         let (seg, _, nfft) = try settings.resolved(length: signal.cols)
         let win = settings.window.samples(seg)
         let scale = settings.scaling == .density ? 1 / (sampleRate * win.reduce(0) { $0 + $1 * $1 }) : 1 / pow(win.reduce(0, +), 2)
         let nf = nfft / 2 + 1
         var out = Matrix(rows: signal.rows, cols: nf)
-        for c in 0..<signal.rows {
-            let s = spectra[c]
-            var power = [Double](repeating: 0, count: s.segments * nf)
-            for k in 0..<(s.segments * nf) { power[k] = (s.values[2 * k] * s.values[2 * k] + s.values[2 * k + 1] * s.values[2 * k + 1]) * scale }
-            onesided(&power, segments: s.segments, nfft: nfft)
-            let avg = average(power, segments: s.segments, bins: nf, how: settings.average)
-            for f in 0..<nf { out[c, f] = avg[f] }
+        // Each channel's segment spectra are reduced to its PSD at once, so memory stays at one channel per core.
+        try out.storage.withUnsafeMutableBufferPointer { ob in
+            let dst = UncheckedSendableBox(ob.baseAddress!)
+            try forEachChannelSpectra(signal, settings: settings) { c, s in
+                var power = [Double](repeating: 0, count: s.segments * nf)
+                for k in 0..<(s.segments * nf) { power[k] = (s.values[2 * k] * s.values[2 * k] + s.values[2 * k + 1] * s.values[2 * k + 1]) * scale }
+                onesided(&power, segments: s.segments, nfft: nfft)
+                let avg = average(power, segments: s.segments, bins: nf, how: settings.average)
+                for f in 0..<nf { dst.value[c * nf + f] = avg[f] }
+            }
         }
         return (frequencies(nfft: nfft, sampleRate: sampleRate), out)
     }
@@ -66,14 +68,18 @@ public enum WelchPSD {
     /// and averaged like the PSD. Returns `[pairs][freqs]` of (re, im) for the requested `pairs`.
     public static func crossSpectra(_ signal: Matrix, sampleRate: Double, pairs: [(Int, Int)],
                                     settings: WelchSettings = WelchSettings()) throws -> (freqs: [Double], csd: [[(re: Double, im: Double)]]) {
-        let spectra = try segmentSpectra(signal, settings: settings)
+        // Only the channels some pair needs are transformed and kept.
+        let needed = Set(pairs.flatMap { [$0.0, $0.1] })
+        var spectra = [Int: SegmentSpectra]()
+        let lock = Lock()
+        try forEachChannelSpectra(signal, settings: settings, only: needed) { c, s in lock.withLock { spectra[c] = s } }
         let (seg, _, nfft) = try settings.resolved(length: signal.cols)
         let win = settings.window.samples(seg)
         let scale = settings.scaling == .density ? 1 / (sampleRate * win.reduce(0) { $0 + $1 * $1 }) : 1 / pow(win.reduce(0, +), 2)
         let nf = nfft / 2 + 1
         var result = [[(re: Double, im: Double)]]()
         for (i, j) in pairs {
-            let a = spectra[i], b = spectra[j]
+            let a = spectra[i]!, b = spectra[j]!
             var re = [Double](repeating: 0, count: a.segments * nf), im = re
             for k in 0..<(a.segments * nf) {
                 let (xr, xi, yr, yi) = (a.values[2 * k], a.values[2 * k + 1], b.values[2 * k], b.values[2 * k + 1])
@@ -131,8 +137,10 @@ public enum WelchPSD {
 
     struct SegmentSpectra { let segments: Int; let values: [Double] }  // [segments × (nfft/2+1)] interleaved complex
 
-    /// Detrended, windowed, zero-padded segments of each channel transformed in one batched FFT per channel.
-    static func segmentSpectra(_ signal: Matrix, settings: WelchSettings) throws -> [SegmentSpectra] {
+    /// Calls `body(channel, spectra)` (possibly concurrently) with the detrended, windowed, zero-padded segments of
+    /// each channel (or those in `only`) transformed in one batched FFT per channel.
+    static func forEachChannelSpectra(_ signal: Matrix, settings: WelchSettings, only: Set<Int>? = nil,
+                                      _ body: (Int, SegmentSpectra) -> Void) throws {
         let n = signal.cols
         let (seg, overlap, nfft) = try settings.resolved(length: n)
         let step = seg - overlap
@@ -141,27 +149,24 @@ public enum WelchPSD {
         let win = settings.window.samples(seg)
         let plan = try RealFFTPlan.shared(n: nfft, howMany: nseg)
         let nf = nfft / 2 + 1
-        var results = [SegmentSpectra?](repeating: nil, count: signal.rows)
-        let box = UncheckedSendableBox(UnsafeMutableBufferPointer<SegmentSpectra?>.allocate(capacity: signal.rows))
-        defer { box.value.deallocate() }
-        box.value.initialize(repeating: nil)
+        let channels = only.map { Array($0).sorted() } ?? Array(0..<signal.rows)
         signal.storage.withUnsafeBufferPointer { data in
             let src = UncheckedSendableBox(data)
-            parallelFor(signal.rows) { c in
+            parallelFor(channels.count) { k in
+                let c = channels[k]
                 var input = [Double](repeating: 0, count: nseg * nfft)
                 var output = [Double](repeating: 0, count: nseg * nf * 2)
+                var segment = [Double](repeating: 0, count: seg)
                 for s in 0..<nseg {
                     let start = c * n + s * step
-                    var segment = Array(src.value[start..<(start + seg)])
+                    for i in 0..<seg { segment[i] = src.value[start + i] }
                     detrend(&segment, settings.detrend)
-                    for k in 0..<seg { input[s * nfft + k] = segment[k] * win[k] }
+                    for i in 0..<seg { input[s * nfft + i] = segment[i] * win[i] }
                 }
                 input.withUnsafeMutableBufferPointer { i in output.withUnsafeMutableBufferPointer { o in plan.execute(i.baseAddress!, o.baseAddress!) } }
-                box.value[c] = SegmentSpectra(segments: nseg, values: output)
+                body(c, SegmentSpectra(segments: nseg, values: output))
             }
         }
-        for c in 0..<signal.rows { results[c] = box.value[c] }
-        return results.map { $0! }
     }
 
     /// Removes the mean (constant) or the least-squares line (linear), as `scipy.signal.detrend`.
