@@ -12,12 +12,20 @@ struct SignalInput: ParsableArguments {
     @Option(help: "Channels to use: comma-separated names or wildcards (default: every non-trigger channel).")
     var channels: String?
 
+    @Option(help: "Re-reference: average, a channel name, or channels joined by + (e.g. A1+A2 for linked mastoids).")
+    var reference: String?
+
     var patterns: [String]? { channels.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } }
 
     func load() throws -> (rec: Recording, x: Matrix, fs: Double, names: [String], units: [String]) {
         let rec = try RecordingLoader.load(path: input)
         do {
-            let m = try SignalPreparation.matrix(rec, patterns: patterns)
+            var m = try SignalPreparation.matrix(rec, patterns: patterns)
+            if let reference {
+                let ref: ChannelOps.Reference = reference == "average"
+                    ? .average([]) : .channels(try ChannelOps.select(reference.split(separator: "+").map(String.init), from: m.names))
+                m.x = ChannelOps.rereference(m.x, ref)
+            }
             return (rec, m.x, m.sampleRate, m.names, m.units)
         } catch let e as InputError { throw InputError(file: input, field: e.field, message: e.message) }
     }
@@ -192,11 +200,14 @@ struct EpochsCommand: ParsableCommand {
     @Option(help: "Output HDF5 file.") var out: String
     @Option(help: "Channels: comma-separated names or wildcards (default: every non-trigger channel).") var channels: String?
     @Option(help: "Annotation texts to epoch around, comma-separated (e.g. T1,T2).") var events: String?
-    @Option(help: "Epoch start relative to the event (s).") var tmin: Double?
-    @Option(help: "Epoch end relative to the event (s, included).") var tmax: Double?
+    @Option(name: .customLong("events-file"), help: "BIDS events.tsv (onset, trial_type or value) to use instead of the file's annotations; one per input, or one for all.") var eventsFiles: [String] = []
+    @Option(help: "Re-reference: average, a channel name, or channels joined by + (e.g. A1+A2).") var reference: String?
+    // Negative times are common (--tmin -0.2): these options take the next argument whatever it starts with.
+    @Option(parsing: .unconditional, help: "Epoch start relative to the event (s), e.g. -0.2.") var tmin: Double?
+    @Option(parsing: .unconditional, help: "Epoch end relative to the event (s, included).") var tmax: Double?
     @Option(help: "Fixed-length epochs of this many seconds (instead of --events).") var length: Double?
     @Option(help: "Overlap of fixed-length epochs (s).") var overlap: Double = 0
-    @Option(help: "Baseline interval a,b in s (empty side = epoch start/end), e.g. ',0' or '-0.2,0'.") var baseline: String?
+    @Option(parsing: .unconditional, help: "Baseline interval a,b in s (empty side = epoch start/end), e.g. ',0' or '-0.2,0'.") var baseline: String?
     @Option(name: .customLong("reject-uv"), help: "Drop epochs whose peak-to-peak amplitude exceeds this (µV) in any channel.") var rejectUV: Double?
     @OptionGroup var json: JSONOption
 
@@ -213,8 +224,12 @@ struct EpochsCommand: ParsableCommand {
         let wanted = events.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
         try runReportingErrors(json: json.json) {
             var parts = [Epochs]()
-            for path in inputs {
-                let src = SignalInput(input: path, channels: channels)
+            guard eventsFiles.isEmpty || eventsFiles.count == 1 || eventsFiles.count == inputs.count else {
+                throw ValidationError("give one --events-file per input, or a single one")
+            }
+            for (k, path) in inputs.enumerated() {
+                var src = SignalInput(input: path, channels: channels)
+                src.reference = reference
                 let (rec, x, fs, names, units) = try src.load()
                 var threshold: Double? = nil
                 if let r = rejectUV {
@@ -226,7 +241,8 @@ struct EpochsCommand: ParsableCommand {
                 let group = RecordingLoader.subject(of: path)
                 let e: Epochs
                 if let wanted {
-                    let ev = rec.annotations.filter { wanted.contains($0.text) }.map { (onset: $0.onset, label: $0.text) }
+                    let table = eventsFiles.isEmpty ? rec.annotations : try EventsTable.read(path: eventsFiles[eventsFiles.count == 1 ? 0 : k])
+                    let ev = table.filter { wanted.contains($0.text) }.map { (onset: $0.onset, label: $0.text) }
                     e = try Epoching.eventLocked(x, sampleRate: fs, channelNames: names, events: ev, tmin: tmin!, tmax: tmax!, baseline: base,
                                                  rejectPeakToPeak: threshold, segments: rec.segments, group: group)
                 } else {

@@ -72,3 +72,20 @@ struct DSPCLITests {
         #expect(mixed.status != 0 && mixed.stderr.contains("different sampling rates"))
     }
 }
+
+struct DSPCLIEventsTests {
+    @Test func epochsFromABIDSEventsTableWithReference() throws {
+        let d = try DSPCLITests.tempDir()
+        let tsv = "onset\tduration\ttrial_type\n4.2\t4.1\tleft\n12.5\t4.1\tright\n124.0\t4.1\tleft\n"
+        try tsv.write(toFile: d + "/sub-07_events.tsv", atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["epochs", DSPCLITests.edf + "/S001R04.edf", "--events", "left,right", "--events-file", d + "/sub-07_events.tsv",
+                                  "--tmin", "-0.5", "--tmax", "1", "--reference", "average", "--out", d + "/e.h5", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try JSONValue.parse(r.stdout).serialized()
+        #expect(s.contains("\"trials\":2") && s.contains("\"dropped\":1") && s.contains("\"left\":1") && s.contains("\"right\":1"))
+        try "onset\tlabel\n1\tx\n".write(toFile: d + "/bad.tsv", atomically: true, encoding: .utf8)
+        let bad = try CLITests.run(["epochs", DSPCLITests.edf + "/S001R04.edf", "--events", "x", "--events-file", d + "/bad.tsv",
+                                    "--tmin", "0", "--tmax", "1", "--out", d + "/b.h5", "--json"])
+        #expect(bad.status != 0 && bad.stdout.contains("trial_type"))
+    }
+}
