@@ -28,7 +28,7 @@ let package = Package(
 
         .target(name: "NeuroCore", dependencies: ["CLapacke"]),
         .target(name: "NeuroIO", dependencies: ["NeuroCore", "CHDF5", "CZlib"]),
-        .target(name: "NeuroDSP", dependencies: ["NeuroCore", "CFFTW"]),
+        .target(name: "NeuroDSP", dependencies: ["NeuroCore", "CFFTW", "CLapacke"]),
         .executableTarget(
             name: "neuropipe",
             dependencies: [

@@ -39,11 +39,13 @@ func runReportingErrors(json: Bool, _ body: () throws -> Void) throws {
 struct PSDCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "psd", abstract: "Power spectral density by Welch's method (as scipy.signal.welch).",
-        discussion: "Writes /psd [channels × freqs] (unit²/Hz for density scaling) and /freqs (Hz) with every setting as attributes (data-schemas/hdf5-spectra.schema.json). Multitaper is not available yet.")
+        discussion: "Writes /psd [channels × freqs] (unit²/Hz for density scaling) and /freqs (Hz) with every setting as attributes (data-schemas/hdf5-spectra.schema.json). Multitaper follows mne.time_frequency.psd_array_multitaper(adaptive=False).")
 
     @OptionGroup var source: SignalInput
     @Option(help: "Output HDF5 file.") var out: String
-    @Option(help: "Method: welch.") var method: String = "welch"
+    @Option(help: "Method: welch or multitaper.") var method: String = "welch"
+    @Option(help: "Multitaper: frequency smoothing bandwidth (Hz; default gives half-bandwidth 4).") var bandwidth: Double?
+    @Option(help: "Multitaper normalisation: length (MNE's default) or full (divided by sfreq, a density).") var normalization: String = "length"
     @Option(help: "Samples per segment (default 256, capped at the signal length).") var nperseg: Int?
     @Option(help: "Overlapping samples (default nperseg/2).") var noverlap: Int?
     @Option(help: "FFT length (default nperseg).") var nfft: Int?
@@ -56,7 +58,8 @@ struct PSDCommand: ParsableCommand {
     @OptionGroup var json: JSONOption
 
     func run() throws {
-        guard method == "welch" else { throw ValidationError("--method \(method) is not available; use welch (multitaper is not implemented yet)") }
+        guard method == "welch" || method == "multitaper" else { throw ValidationError("--method must be welch or multitaper") }
+        guard let norm = Multitaper.Normalization(rawValue: normalization) else { throw ValidationError("--normalization must be length or full") }
         var s = WelchSettings()
         guard let w = WindowFunction(name: window) else { throw ValidationError("--window must be hann, hamming, boxcar or kaiser:BETA") }
         guard let d = WelchSettings.Detrend(rawValue: detrend) else { throw ValidationError("--detrend must be constant, linear or none") }
@@ -65,12 +68,24 @@ struct PSDCommand: ParsableCommand {
         (s.window, s.nperseg, s.noverlap, s.nfft, s.detrend, s.scaling, s.average) = (w, nperseg, noverlap, nfft, d, sc, av)
         try runReportingErrors(json: json.json) {
             let (_, x, fs, names, units) = try source.load()
+            let unit = Set(units).count == 1 ? units[0] : "mixed"
+            if method == "multitaper" {
+                let (freqs, psd) = try Multitaper.psd(x, sampleRate: fs, bandwidth: bandwidth, normalization: norm, fmin: fmin ?? 0, fmax: fmax ?? .infinity)
+                try HDF5Layout.writeSpectra(psd: psd, freqs: freqs, channelNames: names, sampleRate: fs, settings: [
+                    ("method", .string("multitaper")), ("adaptive", .bool(false)), ("low_bias", .bool(true)),
+                    ("bandwidth", bandwidth.map { .number($0) } ?? .string("default (half-bandwidth 4)")), ("normalization", .string(norm.rawValue)),
+                    ("fmin", fmin.map { .number($0) } ?? .null), ("fmax", fmax.map { .number($0) } ?? .null),
+                    ("unit", .string(norm == .full ? "\(unit)^2/Hz" : "\(unit)^2 (length normalisation)")),
+                ], source: (source.input as NSString).lastPathComponent, to: out)
+                print(json.json ? JSONValue.object([("output", .string(out)), ("channels", .int(names.count)), ("freqs", .int(freqs.count)), ("sfreq", .number(fs))]).serialized()
+                                : "wrote \(out): \(names.count) channels × \(freqs.count) frequencies (multitaper)")
+                return
+            }
             let (freqs, psd) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
             let keep = freqs.indices.filter { freqs[$0] >= (fmin ?? -1) && freqs[$0] <= (fmax ?? .infinity) }
             var cut = Matrix(rows: psd.rows, cols: keep.count)
             for c in 0..<psd.rows { for (j, k) in keep.enumerated() { cut[c, j] = psd[c, k] } }
             let (seg, overlap, n) = try s.resolved(length: x.cols)
-            let unit = Set(units).count == 1 ? units[0] : "mixed"
             try HDF5Layout.writeSpectra(psd: cut, freqs: keep.map { freqs[$0] }, channelNames: names, sampleRate: fs, settings: [
                 ("method", .string("welch")), ("window", .string(w.name)), ("nperseg", .int(seg)), ("noverlap", .int(overlap)),
                 ("nfft", .int(n)), ("detrend", .string(d.rawValue)), ("scaling", .string(sc.rawValue)), ("average", .string(av.rawValue)),

@@ -58,3 +58,29 @@ struct WelchTests {
         #expect(throws: InputError.self) { try WelchPSD.compute(Matrix(rows: 1, cols: 1000), sampleRate: 100, settings: s) }
     }
 }
+
+/// Multitaper PSD against MNE's psd_array_multitaper(adaptive=False), DPSS against scipy.signal.windows.dpss.
+struct MultitaperTests {
+    @Test("dpss tapers and concentration ratios match scipy", arguments: DSPGolden.cases(prefix: "dpss_"))
+    func dpss(name: String) throws {
+        let g = try DSPGolden.load(name)
+        let (tapers, ratios) = try Multitaper.dpss(n: g["n"]!.int!, nw: g["nw"]!.double!, kmax: g["kmax"]!.int!)
+        let ref = g["tapers"]!.matrix
+        #expect(tapers.count == ref.count)
+        for k in ref.indices { #expect(DSPGolden.worst(tapers[k], ref[k], rel: 1e-8, absFloor: 1e-9) == 0, "\(name) taper \(k)") }
+        #expect(DSPGolden.worst(ratios, g["ratios"]!.doubles, rel: 1e-9, absFloor: 1e-12) == 0, "\(name) ratios")
+    }
+
+    @Test("multitaper PSD matches MNE", arguments: DSPGolden.cases(prefix: "multitaper_"))
+    func multitaper(name: String) throws {
+        let g = try DSPGolden.load(name)
+        let (x, fs) = try DSPGolden.input(g["input"]!.string!)
+        let s = g["settings"]!
+        let (freqs, psd) = try Multitaper.psd(x, sampleRate: fs, bandwidth: s["bandwidth"]?.double,
+                                              normalization: s["normalization"]?.string == "full" ? .full : .length,
+                                              fmin: s["fmin"]?.double ?? 0, fmax: s["fmax"]?.double ?? .infinity)
+        #expect(DSPGolden.worst(freqs, g["freqs"]!.doubles) == 0)
+        let ref = g["psd"]!.matrix
+        for c in ref.indices { #expect(DSPGolden.worst(Array(psd.row(c)), ref[c]) == 0, "\(name) channel \(c)") }
+    }
+}

@@ -28,6 +28,12 @@ struct DSPCLITests {
         #expect(try SchemaConformanceTests.validator("hdf5-spectra.schema.json").validate(info) == [])
         let s = info.serialized()
         #expect(s.contains("\"nperseg\":320") && s.contains("\"window\":\"hann\"") && s.contains("\"shape\":[2,91]"))
+        let mt = try CLITests.run(["psd", Self.edf + "/S001R01_repaired60s.edf", "--out", d + "/mt.h5", "--method", "multitaper", "--fmax", "40",
+                                   "--channels", "O1*", "--json"])
+        #expect(mt.status == 0, "\(mt.stderr)")
+        let mtInfo = try SchemaConformanceTests.info(d + "/mt.h5")
+        #expect(try SchemaConformanceTests.validator("hdf5-spectra.schema.json").validate(mtInfo) == [])
+        #expect(mtInfo.serialized().contains("\"method\":\"multitaper\""))
         let bad = try CLITests.run(["psd", Self.edf + "/S001R01_repaired60s.edf", "--out", d + "/q.h5", "--channels", "Nope", "--json"])
         #expect(bad.status != 0 && bad.stdout.contains("\"field\":\"channels\""))
     }

@@ -96,3 +96,13 @@ for numtaps, cutoff, pass_zero, window in [(101, [10.0], True, "hamming"), (64, 
     h = ss.firwin(numtaps, cutoff, window=window, pass_zero=pass_zero, fs=160.0)
     case(f"firwin_{numtaps}_{'_'.join(map(str, cutoff))}_{pass_zero}_{window}", numtaps=numtaps, cutoffs=cutoff, pass_zero=pass_zero,
          window=window, fs=160.0, h=h.tolist())
+
+# ---- Multitaper (MNE psd_array_multitaper, adaptive=False) and DPSS (scipy) ----
+from mne.time_frequency import psd_array_multitaper  # noqa: E402
+for inp, x, fs in [("eeg_short", eeg_short, 160.0), ("synthetic_short", syn_short, 250.0)]:
+    for label, kw in [("default", {}), ("bw2_full", {"bandwidth": 2.0, "normalization": "full"}), ("fmin_fmax", {"fmin": 5.0, "fmax": 40.0})]:
+        p, f = psd_array_multitaper(x, fs, adaptive=False, verbose=False, **kw)
+        case(f"multitaper_{inp}_{label}", input=inp, settings=kw, freqs=f.tolist(), psd=p.tolist())
+for n, nw, k in [(64, 2.5, 5), (301, 4.0, 8), (1000, 3.0, 6)]:
+    win, ratios = ss.windows.dpss(n, nw, k, sym=False, norm=2, return_ratios=True)
+    case(f"dpss_{n}_{nw}_{k}", n=n, nw=nw, kmax=k, tapers=win.tolist(), ratios=ratios.tolist())
