@@ -18,3 +18,24 @@ public struct UncheckedSendableBox<T>: @unchecked Sendable {
     public let value: T
     public init(_ value: T) { self.value = value }
 }
+
+extension Matrix {
+    /// A new `[rows × outputColumns]` matrix whose row r is written by `body(r, inputRow, outputRow)`; rows run in
+    /// parallel (each call writes only its own output row).
+    public func mapRowsInParallel(outputColumns: Int,
+                                  _ body: (Int, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void) -> Matrix {
+        var out = Matrix(rows: rows, cols: outputColumns)
+        let (n, m) = (cols, outputColumns)
+        out.storage.withUnsafeMutableBufferPointer { ob in
+            let dst = UncheckedSendableBox(ob.baseAddress)
+            storage.withUnsafeBufferPointer { ib in
+                let src = UncheckedSendableBox(ib.baseAddress)
+                parallelFor(rows) { r in
+                    body(r, UnsafeBufferPointer(start: src.value.map { $0 + r * n }, count: n),
+                         UnsafeMutableBufferPointer(start: dst.value.map { $0 + r * m }, count: m))
+                }
+            }
+        }
+        return out
+    }
+}

@@ -31,18 +31,11 @@ public final class RealFFTPlan: @unchecked Sendable {
     public let howMany: Int
     private let plan: fftw_plan
 
-    private static let cache = Lock()
-    nonisolated(unsafe) private static var plans = [Int: [Int: RealFFTPlan]]()
+    private static let cache = PlanCache<[Int], RealFFTPlan>()
 
     /// The cached plan for `howMany` transforms of length `n` (created on first use).
     public static func shared(n: Int, howMany: Int = 1) throws -> RealFFTPlan {
-        if let p = cache.withLock({ plans[n]?[howMany] }) { return p }
-        let p = try RealFFTPlan(n: n, howMany: howMany)
-        return cache.withLock {
-            if let existing = plans[n]?[howMany] { return existing }
-            plans[n, default: [:]][howMany] = p
-            return p
-        }
+        try cache.plan(for: [n, howMany]) { try RealFFTPlan(n: n, howMany: howMany) }
     }
 
     public init(n: Int, howMany: Int = 1) throws {
@@ -88,17 +81,11 @@ public final class RealFFTPlan: @unchecked Sendable {
 public final class InverseRealFFTPlan: @unchecked Sendable {
     public let n: Int
     private let plan: fftw_plan
-    private static let cache = Lock()
-    nonisolated(unsafe) private static var plans = [Int: InverseRealFFTPlan]()
+    private static let cache = PlanCache<Int, InverseRealFFTPlan>()
 
+    /// The cached inverse plan of length `n` (created on first use).
     public static func shared(n: Int) throws -> InverseRealFFTPlan {
-        if let p = cache.withLock({ plans[n] }) { return p }
-        let p = try InverseRealFFTPlan(n: n)
-        return cache.withLock {
-            if let existing = plans[n] { return existing }
-            plans[n] = p
-            return p
-        }
+        try cache.plan(for: n) { try InverseRealFFTPlan(n: n) }
     }
 
     public init(n: Int) throws {
@@ -122,5 +109,22 @@ public final class InverseRealFFTPlan: @unchecked Sendable {
     /// `input` is `[n/2 + 1]` interleaved complex (it is overwritten, as FFTW's c2r does); `output` `[n]` real.
     public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
         input.withMemoryRebound(to: fftw_complex.self, capacity: n / 2 + 1) { i in fftw_execute_dft_c2r(plan, i, output) }
+    }
+}
+
+/// Plans by key, created once and shared by every thread (creation outside the cache lock; FFTW's own planning
+/// is serialised by `FFTPlanner`).
+final class PlanCache<Key: Hashable, Plan>: @unchecked Sendable {
+    private let lock = Lock()
+    private var plans = [Key: Plan]()
+
+    func plan(for key: Key, make: () throws -> Plan) rethrows -> Plan {
+        if let p = lock.withLock({ plans[key] }) { return p }
+        let p = try make()
+        return lock.withLock {
+            if let existing = plans[key] { return existing }
+            plans[key] = p
+            return p
+        }
     }
 }

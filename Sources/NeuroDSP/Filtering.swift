@@ -45,42 +45,33 @@ public enum ZeroPhaseFIR {
         var H = [Double](repeating: 0, count: 2 * (nfft / 2 + 1))
         hPadded.withUnsafeMutableBufferPointer { i in H.withUnsafeMutableBufferPointer { o in forward.execute(i.baseAddress!, o.baseAddress!) } }
         let invN = 1 / Double(nfft)
-        var out = Matrix(rows: x.rows, cols: n)
-        out.storage.withUnsafeMutableBufferPointer { ob in
-          let dst = UncheckedSendableBox(ob.baseAddress!)
-          x.storage.withUnsafeBufferPointer { srcBuf in
-            let src = UncheckedSendableBox(srcBuf.baseAddress!)
-            parallelFor(x.rows) { c in
-                let row = UnsafeBufferPointer(start: src.value + c * n, count: n)
-                let ext = reflectLimited(row, edge: edge)
-                var filtered = [Double](repeating: 0, count: nx)
-                let seg = nfft - nh + 1
-                let segments = (nx + seg - 1) / seg
-                let shift = (nh - 1) / 2 + edge
-                var buf = [Double](repeating: 0, count: nfft)
-                var spec = [Double](repeating: 0, count: 2 * (nfft / 2 + 1))
-                var prod = [Double](repeating: 0, count: nfft)
-                for s in 0..<segments {
-                    let start = s * seg, stop = min(nx, start + seg)
-                    for i in 0..<nfft { buf[i] = start + i < stop ? ext[start + i] : 0 }
-                    buf.withUnsafeMutableBufferPointer { i in spec.withUnsafeMutableBufferPointer { o in forward.execute(i.baseAddress!, o.baseAddress!) } }
-                    for k in 0..<(nfft / 2 + 1) {
-                        let (a, b) = (spec[2 * k], spec[2 * k + 1]), (c2, d) = (H[2 * k], H[2 * k + 1])
-                        spec[2 * k] = (a * c2 - b * d) * invN
-                        spec[2 * k + 1] = (a * d + b * c2) * invN
-                    }
-                    spec.withUnsafeMutableBufferPointer { i in prod.withUnsafeMutableBufferPointer { o in inverse.execute(i.baseAddress!, o.baseAddress!) } }
-                    let startFilt = max(0, start - shift), stopFilt = min(start - shift + nfft, nx)
-                    let startProd = max(0, shift - start)
-                    if stopFilt > startFilt {
-                        for i in 0..<(stopFilt - startFilt) { filtered[startFilt + i] += prod[startProd + i] }
-                    }
+        return x.mapRowsInParallel(outputColumns: n) { _, row, outRow in
+            let ext = reflectLimited(row, edge: edge)
+            var filtered = [Double](repeating: 0, count: nx)
+            let seg = nfft - nh + 1
+            let segments = (nx + seg - 1) / seg
+            let shift = (nh - 1) / 2 + edge
+            var buf = [Double](repeating: 0, count: nfft)
+            var spec = [Double](repeating: 0, count: 2 * (nfft / 2 + 1))
+            var prod = [Double](repeating: 0, count: nfft)
+            for s in 0..<segments {
+                let start = s * seg, stop = min(nx, start + seg)
+                for i in 0..<nfft { buf[i] = start + i < stop ? ext[start + i] : 0 }
+                buf.withUnsafeMutableBufferPointer { i in spec.withUnsafeMutableBufferPointer { o in forward.execute(i.baseAddress!, o.baseAddress!) } }
+                for k in 0..<(nfft / 2 + 1) {
+                    let (a, b) = (spec[2 * k], spec[2 * k + 1]), (c2, d) = (H[2 * k], H[2 * k + 1])
+                    spec[2 * k] = (a * c2 - b * d) * invN
+                    spec[2 * k + 1] = (a * d + b * c2) * invN
                 }
-                for i in 0..<n { dst.value[c * n + i] = filtered[i] }
+                spec.withUnsafeMutableBufferPointer { i in prod.withUnsafeMutableBufferPointer { o in inverse.execute(i.baseAddress!, o.baseAddress!) } }
+                let startFilt = max(0, start - shift), stopFilt = min(start - shift + nfft, nx)
+                let startProd = max(0, shift - start)
+                if stopFilt > startFilt {
+                    for i in 0..<(stopFilt - startFilt) { filtered[startFilt + i] += prod[startProd + i] }
+                }
             }
-          }
+            for i in 0..<n { outRow[i] = filtered[i] }
         }
-        return out
     }
 
     /// MNE's `_smart_pad(x, (edge, edge), 'reflect_limited')`: odd reflection, zero-padded when x is short.
@@ -240,12 +231,8 @@ public enum IIRFilter {
             throw InputError(file: "", field: "samples", message: "\(x.cols) samples; zero-phase IIR filtering needs more than \(edge) (3 × filter taps)")
         }
         let zi = sosfiltZi(sos)
-        var out = x
         let n = x.cols
-        out.storage.withUnsafeMutableBufferPointer { ob in
-          let rows = UncheckedSendableBox(ob.baseAddress!)
-          parallelFor(x.rows) { c in
-            let row = UnsafeMutableBufferPointer(start: rows.value + c * n, count: n)
+        return x.mapRowsInParallel(outputColumns: n) { _, row, outRow in
             var ext = [Double]()
             ext.reserveCapacity(n + 2 * edge)
             for i in stride(from: edge, through: 1, by: -1) { ext.append(2 * row[0] - row[i]) }
@@ -257,10 +244,8 @@ public enum IIRFilter {
             z = zi.map { $0.map { $0 * ext[0] } }
             sosfilt(sos, &ext, zi: &z)
             ext.reverse()
-            for i in 0..<n { row[i] = ext[edge + i] }
-          }
+            for i in 0..<n { outRow[i] = ext[edge + i] }
         }
-        return out
     }
 }
 
@@ -285,29 +270,20 @@ public enum Resampler {
         while outputLength(h.count + pre + post) < nOut + preRemove { post += 1 }
         h = [Double](repeating: 0, count: pre) + h + [Double](repeating: 0, count: post)
         let nh = h.count
-        var out = Matrix(rows: x.rows, cols: nOut)
-        out.storage.withUnsafeMutableBufferPointer { ob in
-          let dst = UncheckedSendableBox(ob.baseAddress!)
-          x.storage.withUnsafeBufferPointer { sb in
-            let src = UncheckedSendableBox(sb.baseAddress!)
-            parallelFor(x.rows) { c in
-                let xin = src.value + c * nIn
-                for k in 0..<nOut {
-                    // y[k'] with k' = k + preRemove: Σ_j h[j]·xu[k'·d − j], xu[m] = x[m/u] when u divides m.
-                    let m = (k + preRemove) * d
-                    var j = m % u
-                    var acc = 0.0
-                    while j < nh {
-                        let idx = (m - j) / u
-                        if idx < 0 { break }
-                        if idx < nIn { acc += h[j] * xin[idx] }
-                        j += u
-                    }
-                    dst.value[c * nOut + k] = acc
+        return x.mapRowsInParallel(outputColumns: nOut) { _, xin, outRow in
+            for k in 0..<nOut {
+                // y[k'] with k' = k + preRemove: Σ_j h[j]·xu[k'·d − j], xu[m] = x[m/u] when u divides m.
+                let m = (k + preRemove) * d
+                var j = m % u
+                var acc = 0.0
+                while j < nh {
+                    let idx = (m - j) / u
+                    if idx < 0 { break }
+                    if idx < nIn { acc += h[j] * xin[idx] }
+                    j += u
                 }
+                outRow[k] = acc
             }
-          }
         }
-        return out
     }
 }

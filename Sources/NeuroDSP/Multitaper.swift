@@ -74,32 +74,24 @@ public enum Multitaper {
         let cols = allFreqs.indices.filter { allFreqs[$0] >= fmin && allFreqs[$0] <= fmax }
         let plan = try RealFFTPlan.shared(n: n)
         let weightSum = ratios.reduce(0, +)
-        var out = Matrix(rows: x.rows, cols: cols.count)
         let nf = n / 2 + 1
-        out.storage.withUnsafeMutableBufferPointer { ob in
-            let dst = UncheckedSendableBox(ob.baseAddress!)
-            x.storage.withUnsafeBufferPointer { xb in
-                let src = UncheckedSendableBox(xb.baseAddress!)
-                parallelFor(x.rows) { c in
-                    let row = UnsafeBufferPointer(start: src.value + c * n, count: n)
-                    let mean = row.reduce(0, +) / Double(n)
-                    var acc = [Double](repeating: 0, count: nf)
-                    var buf = [Double](repeating: 0, count: n), spec = [Double](repeating: 0, count: 2 * nf)
-                    for (t, taper) in tapers.enumerated() {
-                        for i in 0..<n { buf[i] = (row[i] - mean) * taper[i] }
-                        buf.withUnsafeMutableBufferPointer { i in spec.withUnsafeMutableBufferPointer { o in plan.execute(i.baseAddress!, o.baseAddress!) } }
-                        for f in 0..<nf { acc[f] += ratios[t] * (spec[2 * f] * spec[2 * f] + spec[2 * f + 1] * spec[2 * f + 1]) }
-                    }
-                    acc[0] /= 2
-                    if n % 2 == 0 { acc[nf - 1] /= 2 }
-                    for (j, f) in cols.enumerated() {
-                        var v = acc[f] * 2 / weightSum
-                        if normalization == .full { v /= fs }
-                        dst.value[c * cols.count + j] = v
-                    }
-                }
+        let (finalTapers, finalRatios) = (tapers, ratios)
+        return (cols.map { allFreqs[$0] }, x.mapRowsInParallel(outputColumns: cols.count) { _, row, outRow in
+            let mean = row.reduce(0, +) / Double(n)
+            var acc = [Double](repeating: 0, count: nf)
+            var buf = [Double](repeating: 0, count: n), spec = [Double](repeating: 0, count: 2 * nf)
+            for (t, taper) in finalTapers.enumerated() {
+                for i in 0..<n { buf[i] = (row[i] - mean) * taper[i] }
+                buf.withUnsafeMutableBufferPointer { i in spec.withUnsafeMutableBufferPointer { o in plan.execute(i.baseAddress!, o.baseAddress!) } }
+                for f in 0..<nf { acc[f] += finalRatios[t] * (spec[2 * f] * spec[2 * f] + spec[2 * f + 1] * spec[2 * f + 1]) }
             }
-        }
-        return (cols.map { allFreqs[$0] }, out)
+            acc[0] /= 2
+            if n % 2 == 0 { acc[nf - 1] /= 2 }
+            for (j, f) in cols.enumerated() {
+                var v = acc[f] * 2 / weightSum
+                if normalization == .full { v /= fs }
+                outRow[j] = v
+            }
+        })
     }
 }

@@ -25,3 +25,8 @@ func exitWithError(_ error: Error, json: Bool) -> Never {
     }
     Foundation.exit(1)
 }
+
+/// Prints a verb's result: the JSON object with --json, else the human sentence.
+func printResult(json: Bool, _ object: JSONValue, _ text: @autoclosure () -> String) {
+    print(json ? object.serialized() : text())
+}

@@ -77,8 +77,8 @@ struct PSDCommand: ParsableCommand {
                     ("fmin", fmin.map { .number($0) } ?? .null), ("fmax", fmax.map { .number($0) } ?? .null),
                     ("unit", .string(norm == .full ? "\(unit)^2/Hz" : "\(unit)^2 (length normalisation)")),
                 ], source: (source.input as NSString).lastPathComponent, to: out)
-                print(json.json ? JSONValue.object([("output", .string(out)), ("channels", .int(names.count)), ("freqs", .int(freqs.count)), ("sfreq", .number(fs))]).serialized()
-                                : "wrote \(out): \(names.count) channels × \(freqs.count) frequencies (multitaper)")
+                printResult(json: json.json, .object([("output", .string(out)), ("channels", .int(names.count)), ("freqs", .int(freqs.count)), ("sfreq", .number(fs))]),
+                            "wrote \(out): \(names.count) channels × \(freqs.count) frequencies (multitaper)")
                 return
             }
             let (freqs, psd) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
@@ -92,11 +92,7 @@ struct PSDCommand: ParsableCommand {
                 ("fmin", fmin.map { .number($0) } ?? .null), ("fmax", fmax.map { .number($0) } ?? .null),
                 ("unit", .string(sc == .density ? "\(unit)^2/Hz" : "\(unit)^2")),
             ], source: (source.input as NSString).lastPathComponent, to: out)
-            if json.json {
-                print(JSONValue.object([("output", .string(out)), ("channels", .int(names.count)), ("freqs", .int(keep.count)), ("sfreq", .number(fs))]).serialized())
-            } else {
-                print("wrote \(out): \(names.count) channels × \(keep.count) frequencies")
-            }
+            printResult(json: json.json, JSONValue.object([("output", .string(out)), ("channels", .int(names.count)), ("freqs", .int(keep.count)), ("sfreq", .number(fs))]), "wrote \(out): \(names.count) channels × \(keep.count) frequencies")
         }
     }
 }
@@ -159,11 +155,7 @@ struct BandpowerCommand: ParsableCommand {
             ])
             let sidecarPath = (out as NSString).deletingPathExtension + ".json"
             try TableWriter.writeJSON(sidecar, to: sidecarPath)
-            if json.json {
-                print(JSONValue.object([("output", .string(out)), ("sidecar", .string(sidecarPath)), ("rows", .int(rows.count))]).serialized())
-            } else {
-                print("wrote \(out) (\(rows.count) rows) and \(sidecarPath)")
-            }
+            printResult(json: json.json, JSONValue.object([("output", .string(out)), ("sidecar", .string(sidecarPath)), ("rows", .int(rows.count))]), "wrote \(out) (\(rows.count) rows) and \(sidecarPath)")
         }
     }
 }
@@ -197,11 +189,7 @@ struct FilterCommand: ParsableCommand {
             } else {
                 throw InputError(file: out, field: "extension", message: "expected .h5, .edf or .bdf")
             }
-            if json.json {
-                print(JSONValue.object([("output", .string(out))] + notes).serialized())
-            } else {
-                print("wrote \(out): \(names.count) channels filtered (\(notes.map { "\($0.0)=\($0.1.serialized())" }.joined(separator: ", ")))")
-            }
+            printResult(json: json.json, JSONValue.object([("output", .string(out))] + notes), "wrote \(out): \(names.count) channels filtered (\(notes.map { "\($0.0)=\($0.1.serialized())" }.joined(separator: ", ")))")
         }
     }
 }
@@ -277,12 +265,8 @@ struct EpochsCommand: ParsableCommand {
                                                   ("reject_uv", rejectUV.map { .number($0) } ?? .null),
                                                   ("sources", .array(inputs.map { .string(($0 as NSString).lastPathComponent) }))], to: out)
             let counts = Dictionary(all.labels.map { ($0, 1) }, uniquingKeysWith: +)
-            if json.json {
-                print(JSONValue.object([("output", .string(out)), ("trials", .int(all.trials)), ("dropped", .int(all.dropped.count)),
-                                        ("labels", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))]).serialized())
-            } else {
-                print("wrote \(out): \(all.trials) epochs × \(all.channels) channels × \(all.samples) samples (\(counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))); \(all.dropped.count) dropped")
-            }
+            printResult(json: json.json, JSONValue.object([("output", .string(out)), ("trials", .int(all.trials)), ("dropped", .int(all.dropped.count)),
+                                        ("labels", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))]), "wrote \(out): \(all.trials) epochs × \(all.channels) channels × \(all.samples) samples (\(counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))); \(all.dropped.count) dropped")
         }
     }
 }
