@@ -128,3 +128,46 @@ final class PlanCache<Key: Hashable, Plan>: @unchecked Sendable {
         }
     }
 }
+
+/// A batched complex transform: `howMany` contiguous rows of `n` complex values (interleaved re, im), forward
+/// (e^−iωt) or backward (unnormalised, as FFTW). Cached by (n, howMany, direction) like the real plans.
+public final class ComplexFFTPlan: @unchecked Sendable {
+    public enum Direction: Int, Sendable { case forward = -1, backward = 1 }
+    public let n: Int
+    public let howMany: Int
+    public let direction: Direction
+    private let plan: fftw_plan
+    private static let cache = PlanCache<[Int], ComplexFFTPlan>()
+
+    public static func shared(n: Int, howMany: Int = 1, direction: Direction = .forward) throws -> ComplexFFTPlan {
+        try cache.plan(for: [n, howMany, direction.rawValue]) { try ComplexFFTPlan(n: n, howMany: howMany, direction: direction) }
+    }
+
+    public init(n: Int, howMany: Int = 1, direction: Direction = .forward) throws {
+        guard n > 0, howMany > 0 else { throw RuntimeFailure(context: "ComplexFFTPlan", message: "length and batch must be positive, got \(n) × \(howMany)") }
+        self.n = n
+        self.howMany = howMany
+        self.direction = direction
+        let planned: fftw_plan? = FFTPlanner.withPlannerLock {
+            let input = fftw_alloc_complex(n * howMany), output = fftw_alloc_complex(n * howMany)
+            defer { fftw_free(input); fftw_free(output) }
+            var size = Int32(n)
+            return fftw_plan_many_dft(1, &size, Int32(howMany), input, nil, 1, Int32(n), output, nil, 1, Int32(n),
+                                      Int32(direction.rawValue), neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
+        }
+        guard let planned else { throw RuntimeFailure(context: "ComplexFFTPlan", message: "FFTW could not plan \(howMany) × length \(n)") }
+        plan = planned
+    }
+
+    deinit {
+        let p = plan
+        FFTPlanner.withPlannerLock { fftw_destroy_plan(p) }
+    }
+
+    /// Transforms `input` into `output`, both `[howMany × n]` interleaved complex (may be the same buffer).
+    public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
+        input.withMemoryRebound(to: fftw_complex.self, capacity: n * howMany) { i in
+            output.withMemoryRebound(to: fftw_complex.self, capacity: n * howMany) { o in fftw_execute_dft(plan, i, o) }
+        }
+    }
+}

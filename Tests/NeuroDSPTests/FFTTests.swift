@@ -50,3 +50,42 @@ struct RealFFTPlanTests {
         #expect(throws: RuntimeFailure.self) { try RealFFTPlan(n: 0) }
     }
 }
+
+struct ComplexFFTAndWisdomTests {
+    @Test func complexBatchedTransformMatchesDirectDFTAndInverts() throws {
+        let n = 12, batch = 3
+        var x = (0..<(2 * n * batch)).map { sin(Double($0) * 0.37) + Double($0 % 7) * 0.1 }
+        var y = [Double](repeating: 0, count: x.count)
+        let fwd = try ComplexFFTPlan.shared(n: n, howMany: batch)
+        x.withUnsafeMutableBufferPointer { i in y.withUnsafeMutableBufferPointer { o in fwd.execute(i.baseAddress!, o.baseAddress!) } }
+        for b in 0..<batch {
+            for k in 0..<n {
+                var re = 0.0, im = 0.0
+                for t in 0..<n {
+                    let (a, c) = (x[2 * (b * n + t)], x[2 * (b * n + t) + 1])
+                    let w = -2 * Double.pi * Double(k * t) / Double(n)
+                    re += a * cos(w) - c * sin(w)
+                    im += a * sin(w) + c * cos(w)
+                }
+                #expect(abs(y[2 * (b * n + k)] - re) < 1e-12 && abs(y[2 * (b * n + k) + 1] - im) < 1e-12)
+            }
+        }
+        var back = [Double](repeating: 0, count: x.count)
+        let inv = try ComplexFFTPlan.shared(n: n, howMany: batch, direction: .backward)
+        y.withUnsafeMutableBufferPointer { i in back.withUnsafeMutableBufferPointer { o in inv.execute(i.baseAddress!, o.baseAddress!) } }
+        for i in x.indices { #expect(abs(back[i] / Double(n) - x[i]) < 1e-13) }
+        #expect(try ComplexFFTPlan.shared(n: n, howMany: batch) === fwd, "plans are cached")
+    }
+
+    @Test func wisdomRoundTripsThroughAFile() throws {
+        _ = try RealFFTPlan.shared(n: 1000)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("np-wisdom-\(getpid()).txt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(FFTPlanner.exportWisdom(to: path))
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("fftw_wisdom"))
+        #expect(FFTPlanner.importWisdom(from: path))
+        try "not wisdom".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(!FFTPlanner.importWisdom(from: path))
+    }
+}
