@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "NeuroCore", targets: ["NeuroCore"]),
         .library(name: "NeuroIO", targets: ["NeuroIO"]),
         .library(name: "NeuroDSP", targets: ["NeuroDSP"]),
+        .library(name: "NeuroLearn", targets: ["NeuroLearn"]),
+        .library(name: "NeuroRiemann", targets: ["NeuroRiemann"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,14 +27,19 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // liblinear and libsvm ship no pkg-config files; their headers are in the default include path.
+        .systemLibrary(name: "CLinear", providers: [.apt(["liblinear-dev"])]),
+        .systemLibrary(name: "CSVM", providers: [.apt(["libsvm-dev"])]),
 
         .target(name: "NeuroCore", dependencies: ["CLapacke"]),
         .target(name: "NeuroIO", dependencies: ["NeuroCore", "CHDF5", "CZlib"]),
         .target(name: "NeuroDSP", dependencies: ["NeuroCore", "CFFTW", "CLapacke"]),
+        .target(name: "NeuroLearn", dependencies: ["NeuroCore", "CLinear", "CSVM", "CLapacke"]),
+        .target(name: "NeuroRiemann", dependencies: ["NeuroCore", "NeuroLearn", "CLapacke"]),
         .executableTarget(
             name: "neuropipe",
             dependencies: [
-                "NeuroCore", "NeuroIO", "NeuroDSP",
+                "NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmark driver for scripts/bench/edf (not a product).
@@ -41,6 +48,8 @@ let package = Package(
         .testTarget(name: "NeuroCoreTests", dependencies: ["NeuroCore"]),
         .testTarget(name: "NeuroIOTests", dependencies: ["NeuroIO", "NeuroCore", "CHDF5", "CZlib"]),
         .testTarget(name: "NeuroDSPTests", dependencies: ["NeuroDSP", "NeuroCore"]),
+        .testTarget(name: "NeuroLearnTests", dependencies: ["NeuroLearn", "NeuroCore"]),
+        .testTarget(name: "NeuroRiemannTests", dependencies: ["NeuroRiemann", "NeuroLearn", "NeuroCore"]),
         .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore", "neuropipe"]),
     ],
     swiftLanguageModes: [.v6]

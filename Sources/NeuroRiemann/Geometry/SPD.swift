@@ -1,0 +1,101 @@
+import CLapacke
+import Foundation
+import NeuroCore
+
+/// Functions of symmetric positive-definite matrices, all through `SymmetricEigen` (one LAPACK `dsyevr` path),
+/// and the affine-invariant (AIRM) and log-Euclidean geometry pyRiemann uses.
+public enum SPD {
+    public static func sqrtm(_ c: Matrix) throws -> Matrix { try SymmetricEigen(c.symmetrized).apply { $0.squareRoot() } }
+    public static func invsqrtm(_ c: Matrix) throws -> Matrix { try SymmetricEigen(c.symmetrized).apply { 1 / $0.squareRoot() } }
+    public static func logm(_ c: Matrix) throws -> Matrix { try SymmetricEigen(c.symmetrized).apply { log($0) } }
+    public static func expm(_ c: Matrix) throws -> Matrix { try SymmetricEigen(c.symmetrized).apply { exp($0) } }
+    public static func powm(_ c: Matrix, _ p: Double) throws -> Matrix { try SymmetricEigen(c.symmetrized).apply { pow($0, p) } }
+    /// sqrtm and invsqrtm from one decomposition.
+    static func sqrtAndInverseSqrt(_ c: Matrix) throws -> (Matrix, Matrix) {
+        let e = try SymmetricEigen(c.symmetrized)
+        return (e.apply { $0.squareRoot() }, e.apply { 1 / $0.squareRoot() })
+    }
+
+    /// AIRM distance √Σ log²λᵢ, λ the generalised eigenvalues of (A, B) (LAPACK `dsygv`).
+    public static func distanceRiemann(_ a: Matrix, _ b: Matrix) throws -> Double {
+        let n = a.rows
+        var aa = a.symmetrized.storage, bb = b.symmetrized.storage
+        var w = [Double](repeating: 0, count: n)
+        let info = LAPACKE_dsygv(neuropipe_lapack_row_major(), 1, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "U")), Int32(n), &aa, Int32(n), &bb, Int32(n), &w)
+        guard info == 0 else { throw RuntimeFailure(context: "LAPACKE_dsygv", message: "generalised eigenproblem failed (info \(info)); is the second matrix SPD?") }
+        return w.reduce(0) { $0 + log($1) * log($1) }.squareRoot()
+    }
+
+    public static func distanceLogEuclid(_ a: Matrix, _ b: Matrix) throws -> Double {
+        (try logm(a) - (try logm(b))).frobeniusNorm
+    }
+
+    static func normalizedWeights(_ w: [Double]?, count: Int) throws -> [Double] {
+        let w = w ?? [Double](repeating: 1, count: count)
+        guard w.count == count, w.allSatisfy({ $0 >= 0 }), w.reduce(0, +) > 0 else {
+            throw InputError(file: "", field: "sample_weight", message: "expected \(count) non-negative weights with a positive sum")
+        }
+        let s = w.reduce(0, +)
+        return w.map { $0 / s }
+    }
+
+    public static func meanEuclid(_ covs: [Matrix], weights: [Double]? = nil) throws -> Matrix {
+        let w = try normalizedWeights(weights, count: covs.count)
+        var m = Matrix(rows: covs[0].rows, cols: covs[0].cols)
+        for (c, wi) in zip(covs, w) { for k in m.storage.indices { m.storage[k] += wi * c.storage[k] } }
+        return m
+    }
+
+    public static func meanLogEuclid(_ covs: [Matrix], weights: [Double]? = nil) throws -> Matrix {
+        try expm(try meanEuclid(try covs.map(logm), weights: weights))
+    }
+
+    /// Riemannian (Karcher) mean with pyRiemann's algorithm: start at the arithmetic mean; J = Σ wᵢ log(M^-½ Xᵢ M^-½);
+    /// M ← M^½ exp(νJ) M^½; ν ×0.95 when ν‖J‖ improved else ×0.5; stop when ‖J‖_F ≤ tol or ν ≤ tol (50 iterations
+    /// at most). Returns the mean and whether it converged.
+    public static func meanRiemann(_ covs: [Matrix], weights: [Double]? = nil, tolerance: Double = 1e-8, maxIterations: Int = 50) throws -> (mean: Matrix, converged: Bool) {
+        guard !covs.isEmpty else { throw InputError(file: "", field: "covariances", message: "no matrices to average") }
+        let w = try normalizedWeights(weights, count: covs.count)
+        var m = try meanEuclid(covs, weights: w)
+        var nu = 1.0, tau = Double.greatestFiniteMagnitude
+        for _ in 0..<maxIterations {
+            let (m12, mm12) = try sqrtAndInverseSqrt(m)
+            let logs = try withSingleThreadedBLAS {
+                try parallelMap(covs.indices) { try logm(Matrix.congruence(mm12, covs[$0])) }
+            }
+            var j = Matrix(rows: m.rows, cols: m.cols)
+            for (l, wi) in zip(logs, w) { for k in j.storage.indices { j.storage[k] += wi * l.storage[k] } }
+            m = Matrix.congruence(m12, try expm(nu * j))
+            let crit = j.frobeniusNorm
+            let h = nu * crit
+            if h < tau { nu *= 0.95; tau = h } else { nu *= 0.5 }
+            if crit <= tolerance || nu <= tolerance { return (m, true) }
+        }
+        return (m, false)
+    }
+
+    /// Reciprocal condition number λmin/λmax (0 for singular or indefinite matrices).
+    public static func conditionReciprocal(_ c: Matrix) throws -> Double {
+        let v = try SymmetricEigen(c.symmetrized).values
+        guard let lo = v.first, let hi = v.last, hi > 0 else { return 0 }
+        return max(0, lo / hi)
+    }
+}
+
+/// `body` over `indices` on all cores, results in order.
+func parallelMap<T>(_ indices: Range<Int>, _ body: (Int) throws -> T) throws -> [T] {
+    let results = UncheckedSendableBox(UnsafeMutableBufferPointer<T?>.allocate(capacity: indices.count))
+    results.value.initialize(repeating: nil)
+    defer { results.value.deallocate() }
+    let errors = UncheckedSendableBox(Lock())
+    var firstError: Error?
+    let errBox = UncheckedSendableBox(UnsafeMutablePointer<Error?>.allocate(capacity: 1))
+    errBox.value.initialize(to: nil)
+    defer { errBox.value.deallocate() }
+    parallelFor(indices.count) { k in
+        do { results.value[k] = try body(indices.lowerBound + k) } catch { errors.value.withLock { if errBox.value.pointee == nil { errBox.value.pointee = error } } }
+    }
+    firstError = errBox.value.pointee
+    if let firstError { throw firstError }
+    return results.value.map { $0! }
+}
