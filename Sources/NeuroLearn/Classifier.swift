@@ -13,6 +13,13 @@ public protocol FittedVectorClassifier: Sendable {
     func predict(_ x: Matrix) throws -> [String]
     /// `[samples][classes]`, each row summing to 1.
     func predictProbability(_ x: Matrix) throws -> [[Double]]
+    /// Scores used to rank samples for ROC-AUC, `[samples][classes]`: the decision function where the model has
+    /// one (as scikit-learn's roc_auc scorer prefers), else the probabilities.
+    func rankingScores(_ x: Matrix) throws -> [[Double]]
+}
+
+extension FittedVectorClassifier {
+    public func rankingScores(_ x: Matrix) throws -> [[Double]] { try predictProbability(x) }
 }
 
 /// Checks shared by every classifier: shapes, at least two classes, finite values.

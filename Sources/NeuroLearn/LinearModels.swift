@@ -169,6 +169,30 @@ public struct FittedSVC: FittedVectorClassifier {
     let features: Int
     let handle: SVMModelHandle
 
+    /// Binary decision values oriented toward `classes[1]` (positive = classes[1]), as scikit-learn's
+    /// `SVC.decision_function`; nil for more than two classes.
+    public func decisionFunction(_ x: Matrix) throws -> [Double]? {
+        guard classes.count == 2 else { return nil }
+        guard x.cols == features else { throw InputError(file: "", field: "X", message: "\(x.cols) features; the model was fitted on \(features)") }
+        return handle.lock.withLock {
+            let model = handle.model!
+            var modelLabels = [Int32](repeating: 0, count: 2)
+            svm_get_labels(model, &modelLabels)
+            let sign: Double = modelLabels[0] == 1 ? 1 : -1  // libsvm's value is positive toward its first label
+            return (0..<x.rows).map { r in
+                var row = (0..<x.cols).map { svm_node(index: Int32($0 + 1), value: x[r, $0]) } + [svm_node(index: -1, value: 0)]
+                var dec = 0.0
+                _ = svm_predict_values(model, &row, &dec)
+                return sign * dec
+            }
+        }
+    }
+
+    public func rankingScores(_ x: Matrix) throws -> [[Double]] {
+        if let d = try decisionFunction(x) { return d.map { [-$0, $0] } }
+        return try predictProbability(x)
+    }
+
     private func evaluate(_ x: Matrix) throws -> (labels: [String], probabilities: [[Double]]) {
         guard x.cols == features else { throw InputError(file: "", field: "X", message: "\(x.cols) features; the model was fitted on \(features)") }
         return handle.lock.withLock {

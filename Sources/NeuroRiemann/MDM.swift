@@ -12,6 +12,12 @@ public protocol FittedCovarianceClassifier: Sendable {
     func predict(_ covs: [Matrix]) throws -> [String]
     /// `[matrices][classes]`, rows summing to 1.
     func predictProbability(_ covs: [Matrix]) throws -> [[Double]]
+    /// Scores for ROC-AUC ranking (decision function where the model has one, else probabilities).
+    func rankingScores(_ covs: [Matrix]) throws -> [[Double]]
+}
+
+extension FittedCovarianceClassifier {
+    public func rankingScores(_ covs: [Matrix]) throws -> [[Double]] { try predictProbability(covs) }
 }
 
 func validateCovarianceInput(_ covs: [Matrix], _ y: [String]) throws -> [String] {
@@ -79,4 +85,5 @@ public struct FittedTangentSpaceClassifier<F: FittedVectorClassifier>: FittedCov
     public var classes: [String] { inner.classes }
     public func predict(_ covs: [Matrix]) throws -> [String] { try inner.predict(try tangent.transform(covs)) }
     public func predictProbability(_ covs: [Matrix]) throws -> [[Double]] { try inner.predictProbability(try tangent.transform(covs)) }
+    public func rankingScores(_ covs: [Matrix]) throws -> [[Double]] { try inner.rankingScores(try tangent.transform(covs)) }
 }

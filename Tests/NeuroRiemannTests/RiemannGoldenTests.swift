@@ -129,6 +129,13 @@ struct RiemannGoldenTests {
             lrAgree += zip(lrPred, refLR).filter { $0 == $1 }.count
             lrCorrect += zip(lrPred, ytest).filter { $0 == $1 }.count
             lrRefCorrect += zip(refLR, ytest).filter { $0 == $1 }.count
+            // TS+SVM (RBF): libsvm 3.24 (Debian) vs scikit-learn's bundled libsvm, both stopping at 1e-3.
+            let ts = try TangentSpace().fit(train)
+            let svm = try SupportVectorClassifier().fit(try ts.transform(train), ytrain)
+            let dec = try svm.decisionFunction(try ts.transform(test))!
+            let refDec = g["tssvm_decision"]!.array![f].array!.map { $0.double! }
+            #expect(try svm.predict(try ts.transform(test)) == g["tssvm_predictions"]!.array![f].array!.map { $0.string! }, "TS+SVM predictions fold \(f)")
+            #expect(zip(dec, refDec).allSatisfy { abs($0 - $1) < 1e-2 }, "TS+SVM decision values fold \(f): \(dec) vs \(refDec)")
             let lda = try TangentSpaceClassifier(ShrinkageLDA()).fit(train, ytrain)
             ldaAgree += zip(try lda.predict(test), g["tslda_predictions"]!.array![f].array!.map { $0.string! }).filter { $0 == $1 }.count
             mdmCorrect += zip(pred, ytest).filter { $0 == $1 }.count

@@ -92,7 +92,7 @@ case("tangent_space", train=list(range(30)), reference=ts.reference_.tolist(), v
 
 # Folds identical to StratifiedKFold(5, shuffle=False), MDM and TS+LR(liblinear), TS+LDA(shrinkage) per fold.
 skf = StratifiedKFold(5, shuffle=False)
-folds, mdm_pred, mdm_proba, lr_pred, lda_pred, lr_proba = [], [], [], [], [], []
+folds, mdm_pred, mdm_proba, lr_pred, lda_pred, lr_proba, svm_pred, svm_dec = [], [], [], [], [], [], [], []
 for tr, te in skf.split(C, y):
     folds.append(te.tolist())
     mdm = MDM(metric="riemann").fit(C[tr], y[tr])
@@ -104,7 +104,11 @@ for tr, te in skf.split(C, y):
     lr_proba.append(lr.predict_proba(C[te]).tolist())
     lda = make_pipeline(TangentSpace(metric="riemann"), LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")).fit(C[tr], y[tr])
     lda_pred.append(lda.predict(C[te]).tolist())
-case("classification", folds_test=folds, mdm_predictions=mdm_pred, mdm_probabilities=mdm_proba, tslr_predictions=lr_pred,
+    from sklearn.svm import SVC
+    svm = make_pipeline(TangentSpace(metric="riemann"), SVC(kernel="rbf", probability=True, random_state=0)).fit(C[tr], y[tr])
+    svm_pred.append(svm.predict(C[te]).tolist())
+    svm_dec.append(svm.decision_function(C[te]).tolist())
+case("classification", tssvm_predictions=svm_pred, tssvm_decision=svm_dec, folds_test=folds, mdm_predictions=mdm_pred, mdm_probabilities=mdm_proba, tslr_predictions=lr_pred,
      tslr_probabilities=lr_proba, tslda_predictions=lda_pred)
 
 # Stratified fold assignment on label sequences with uneven classes, first-appearance order and 3 classes.
