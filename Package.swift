@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmark driver for scripts/bench/edf (not a product).
-        .executableTarget(name: "neuropipe-bench", dependencies: ["NeuroIO", "NeuroDSP"], path: "scripts/bench/swift"),
+        .executableTarget(name: "neuropipe-bench", dependencies: ["NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann"], path: "scripts/bench/swift"),
 
         .testTarget(name: "NeuroCoreTests", dependencies: ["NeuroCore"]),
         .testTarget(name: "NeuroIOTests", dependencies: ["NeuroIO", "NeuroCore", "CHDF5", "CZlib"]),

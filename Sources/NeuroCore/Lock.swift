@@ -21,3 +21,12 @@ public final class Lock: @unchecked Sendable {
         return try body()
     }
 }
+
+/// The first error reported by concurrent workers (later ones are dropped).
+public final class ErrorSlot: @unchecked Sendable {
+    private let lock = Lock()
+    private var stored: Error?
+    public init() {}
+    public var error: Error? { lock.withLock { stored } }
+    public func set(_ e: Error) { lock.withLock { if stored == nil { stored = e } } }
+}

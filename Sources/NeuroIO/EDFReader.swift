@@ -343,7 +343,7 @@ public final class EDFReader: @unchecked Sendable {
         guard !records.isEmpty, header.recordBytes > 0 else { return }
         let perChunk = max(1, (8 << 20) / header.recordBytes)
         let chunks = (records.count + perChunk - 1) / perChunk
-        let errors = ErrorBox()
+        let errors = ErrorSlot()
         let work = { (c: Int) in
             let first = records.lowerBound + c * perChunk
             let n = min(perChunk, records.upperBound - first)
@@ -385,12 +385,4 @@ public struct ChannelStatistics: Equatable, Sendable {
         }
         count += values.count
     }
-}
-
-/// First error thrown by concurrent workers.
-final class ErrorBox: @unchecked Sendable {
-    private let lock = Lock()
-    private var stored: Error?
-    var error: Error? { lock.withLock { stored } }
-    func set(_ e: Error) { lock.withLock { if stored == nil { stored = e } } }
 }

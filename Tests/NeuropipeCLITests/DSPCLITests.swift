@@ -95,3 +95,44 @@ struct DSPCLIEventsTests {
         #expect(bad.status != 0 && bad.stdout.contains("trial_type"))
     }
 }
+
+struct RiemannCLITests {
+    /// Epochs of EEGMMIDB S001R04 (8 sensorimotor channels, 8–35 Hz) made through the CLI itself.
+    static func epochs(_ d: String) throws -> String {
+        let f = try CLITests.run(["filter", DSPCLITests.edf + "/S001R04.edf", "--out", d + "/f.h5", "--l-freq", "8", "--h-freq", "35",
+                                  "--channels", "C3*,Cz*,C4*,Fc3*,Fc4*,Cp3*,Cp4*,Fcz*"])
+        #expect(f.status == 0, "\(f.stderr)")
+        let e = try CLITests.run(["epochs", d + "/f.h5", "--events", "T1,T2", "--tmin", "0", "--tmax", "4", "--out", d + "/e.h5"])
+        #expect(e.status == 0, "\(e.stderr)")
+        return d + "/e.h5"
+    }
+
+    @Test func covarianceWritesItsLayoutWithMeanAndTangentVectors() throws {
+        let d = try DSPCLITests.tempDir()
+        let ep = try Self.epochs(d)
+        let r = try CLITests.run(["covariance", "--epochs", ep, "--out", d + "/c.h5", "--order", "2", "--lag", "3", "--mean", "--tangent", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let info = try SchemaConformanceTests.info(d + "/c.h5")
+        #expect(try SchemaConformanceTests.validator("hdf5-covariances.schema.json").validate(info) == [])
+        let s = info.serialized()
+        #expect(s.contains("\"shape\":[15,16,16]") && s.contains("\"shape\":[15,136]") && s.contains("\"mean_converged\":1"))
+    }
+
+    @Test func classifyReportsFoldsAndMeans() throws {
+        let d = try DSPCLITests.tempDir()
+        let ep = try Self.epochs(d)
+        let r = try CLITests.run(["classify", "--epochs", ep, "--pipeline", "acm-ts-lr", "--order", "2", "--lag", "2", "--cv", "stratified:3",
+                                  "--out", d + "/r.json", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let v = try JSONValue.parse(r.stdout)
+        let s = v.serialized()
+        for key in ["\"pipeline\":\"acm-ts-lr\"", "\"folds\":[", "\"test_indices\"", "\"balanced_accuracy\"", "\"auc\"", "\"order\":2", "\"lag\":2"] {
+            #expect(s.contains(key), "missing \(key)")
+        }
+        #expect(try String(contentsOfFile: d + "/r.json", encoding: .utf8).contains("acm-ts-lr"))
+        let bad = try CLITests.run(["classify", "--epochs", ep, "--pipeline", "acm-mdm", "--order", "300", "--lag", "3", "--json"])
+        #expect(bad.status != 0 && bad.stdout.contains("order/lag"))
+        let noGroups = try CLITests.run(["classify", "--epochs", ep, "--pipeline", "mdm", "--cv", "group", "--json"])
+        #expect(noGroups.status != 0 && noGroups.stdout.contains("groups"))
+    }
+}

@@ -82,20 +82,19 @@ public enum SPD {
     }
 }
 
-/// `body` over `indices` on all cores, results in order.
+/// `body` over `indices` on all cores, results in order; the first error thrown is rethrown.
 func parallelMap<T>(_ indices: Range<Int>, _ body: (Int) throws -> T) throws -> [T] {
-    let results = UncheckedSendableBox(UnsafeMutableBufferPointer<T?>.allocate(capacity: indices.count))
-    results.value.initialize(repeating: nil)
-    defer { results.value.deallocate() }
-    let errors = UncheckedSendableBox(Lock())
-    var firstError: Error?
-    let errBox = UncheckedSendableBox(UnsafeMutablePointer<Error?>.allocate(capacity: 1))
-    errBox.value.initialize(to: nil)
-    defer { errBox.value.deallocate() }
-    parallelFor(indices.count) { k in
-        do { results.value[k] = try body(indices.lowerBound + k) } catch { errors.value.withLock { if errBox.value.pointee == nil { errBox.value.pointee = error } } }
+    let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: indices.count)
+    slots.initialize(repeating: nil)
+    defer {
+        slots.baseAddress?.deinitialize(count: slots.count)  // release the results' storage, not just the slots
+        slots.deallocate()
     }
-    firstError = errBox.value.pointee
-    if let firstError { throw firstError }
-    return results.value.map { $0! }
+    let results = UncheckedSendableBox(slots)
+    let failure = ErrorSlot()
+    parallelFor(indices.count) { k in
+        do { results.value[k] = try body(indices.lowerBound + k) } catch { failure.set(error) }
+    }
+    if let e = failure.error { throw e }
+    return slots.map { $0! }
 }
