@@ -28,6 +28,11 @@ public enum Conversion {
             guard toHDF5 else { throw InputError(file: output, field: "extension", message: "expected .edf, .bdf or .h5 for a recording") }
             try HDF5Layout.writeContinuous(try reader.readRecording(), source: (input as NSString).lastPathComponent, to: output)
             return Result(format: "HDF5 (neuropipe.continuous)", warnings: reader.warnings)
+        case .csv:
+            let (rec, warnings) = try CSVRecording.read(path: input)
+            guard toHDF5 else { throw InputError(file: output, field: "extension", message: "expected .h5 for a CSV recording") }
+            try HDF5Layout.writeContinuous(rec, source: (input as NSString).lastPathComponent, to: output)
+            return Result(format: "HDF5 (neuropipe.continuous)", warnings: warnings)
         case .nifti:
             guard toHDF5 else { throw InputError(file: output, field: "extension", message: "expected .h5 for a NIfTI input") }
             let image = try NIfTIReader(path: input)

@@ -2,7 +2,7 @@ import NeuroCore
 
 /// The file formats NeuroPipe reads, recognised by content (magic bytes), not by name.
 public enum FileKind: String, Sendable {
-    case edf, bdf, nifti, hdf5
+    case edf, bdf, nifti, hdf5, csv
 
     static let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -12,6 +12,7 @@ public enum FileKind: String, Sendable {
         let head = try file.read(at: 0, count: min(8, file.size), field: "magic")
         if head.count == 8 && head[0] == 0xFF && Array(head[1...7]) == Array("BIOSEMI".utf8) { return .bdf }
         if head.count == 8 && head[0] == UInt8(ascii: "0") && head[1...].allSatisfy({ $0 == 0x20 }) { return .edf }
+        if CSVRecording.looksLikeCSV(try file.read(at: 0, count: min(16, file.size), field: "magic")) { return .csv }
         // HDF5: signature at 0, 512, 1024, 2048, … (a user block, as in MATLAB v7.3 files, shifts it).
         var offset = 0
         while offset + 8 <= file.size && offset <= 1 << 20 {
@@ -30,6 +31,6 @@ public enum FileKind: String, Sendable {
             if [348, 540].contains(le) || [348, 540].contains(le.byteSwapped) { return .nifti }
         }
         throw InputError(file: path, field: "magic",
-                         message: "not a recognised format; expected EDF, BDF, NIfTI-1/2 (.nii, .nii.gz, .hdr) or HDF5")
+                         message: "not a recognised format; expected EDF, BDF, NIfTI-1/2 (.nii, .nii.gz, .hdr), HDF5 or a timestamps CSV")
     }
 }

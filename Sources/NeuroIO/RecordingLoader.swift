@@ -9,8 +9,10 @@ public enum RecordingLoader {
             return try EDFReader(path: path).readRecording()
         case .hdf5:
             do { return try loadContinuousHDF5(HDF5File(path: path)) } catch let e as HDF5Error { throw e.inputError }
+        case .csv:
+            return try CSVRecording.read(path: path).recording
         case .nifti:
-            throw InputError(file: path, field: "format", message: "is a NIfTI image; expected a recording (EDF, BDF or HDF5 continuous layout)")
+            throw InputError(file: path, field: "format", message: "is a NIfTI image; expected a recording (EDF, BDF, CSV or HDF5 continuous layout)")
         }
     }
 
@@ -71,12 +73,20 @@ public enum RecordingLoader {
         return LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: se, nanosecond: ns)
     }
 
-    /// The subject a file belongs to: the BIDS `sub-<label>` in its path, else the file name without extension.
+    /// The subject a file belongs to: the BIDS `sub-<label>` in its path, else a `subject<label>` / `subj<label>`
+    /// folder, else the file name without extension.
     public static func subject(of path: String) -> String {
         for part in path.split(separator: "/").reversed() {
             if let r = part.range(of: "sub-") {
                 let label = part[r.upperBound...].prefix { $0.isLetter || $0.isNumber }
                 if !label.isEmpty { return "sub-" + label }
+            }
+        }
+        for part in path.split(separator: "/").reversed().dropFirst() {
+            let lower = part.lowercased()
+            for prefix in ["subject", "subj"] where lower.hasPrefix(prefix) {
+                let label = lower.dropFirst(prefix.count).drop { $0 == "-" || $0 == "_" }
+                if !label.isEmpty, label.allSatisfy({ $0.isLetter || $0.isNumber }) { return "sub-" + label }
             }
         }
         var name = (path as NSString).lastPathComponent

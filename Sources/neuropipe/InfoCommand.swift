@@ -24,6 +24,12 @@ struct InfoCommand: ParsableCommand {
                 let reader = try EDFReader(path: file)
                 let info = try reader.infoJSON(stats: stats)
                 print(output.json ? info.serialized() : EDFSummary.text(reader: reader, info: info))
+            case .csv:
+                let (rec, warnings) = try CSVRecording.read(path: file)
+                let info = JSONValue.object([("format", .string("CSV")), ("channels", .array(rec.signal.channels.map { .string($0.label) })),
+                                             ("sfreq", .finite(rec.signal.channels.first?.sampleRate)), ("n_samples", .int(rec.signal.counts.first ?? 0)),
+                                             ("annotations", .int(rec.annotations.count)), ("warnings", .array(warnings.map { .string($0) }))])
+                print(output.json ? info.serialized() : info.serialized(pretty: true))
             case .nifti:
                 let info = try NIfTIReader(path: file).infoJSON(stats: stats)
                 print(output.json ? info.serialized() : info.serialized(pretty: true))
