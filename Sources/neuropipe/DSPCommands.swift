@@ -205,6 +205,7 @@ struct EpochsCommand: ParsableCommand {
     @Option(help: "Annotation texts to epoch around, comma-separated (e.g. T1,T2).") var events: String?
     @Option(name: .customLong("events-file"), help: "BIDS events.tsv (onset, trial_type or value) to use instead of the file's annotations; one per input, or one for all.") var eventsFiles: [String] = []
     @Option(help: "Re-reference: average, a channel name, or channels joined by + (e.g. A1+A2).") var reference: String?
+    @Option(name: .customLong("group-by"), help: "What /groups holds: subject (BIDS sub-<label> or subject folder) or file (each input a group: cross-session/run evaluation).") var groupBy: String = "subject"
     // Negative times are common (--tmin -0.2): these options take the next argument whatever it starts with.
     @Option(parsing: .unconditional, help: "Epoch start relative to the event (s), e.g. -0.2.") var tmin: Double?
     @Option(parsing: .unconditional, help: "Epoch end relative to the event (s, included).") var tmax: Double?
@@ -224,6 +225,7 @@ struct EpochsCommand: ParsableCommand {
             guard parts.count == 2, parts.allSatisfy({ $0.isEmpty || Double($0) != nil }) else { throw ValidationError("--baseline must be a,b (seconds; either may be empty)") }
             base = .init(start: Double(parts[0]), end: Double(parts[1]))
         }
+        guard groupBy == "subject" || groupBy == "file" else { throw ValidationError("--group-by must be subject or file") }
         let wanted = events.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
         try runReportingErrors(json: json.json) {
             var parts = [Epochs]()
@@ -241,7 +243,7 @@ struct EpochsCommand: ParsableCommand {
                     }
                     threshold = r / per
                 }
-                let group = RecordingLoader.subject(of: path)
+                let group = groupBy == "file" ? (path as NSString).lastPathComponent : RecordingLoader.subject(of: path)
                 let e: Epochs
                 if let wanted {
                     let table = eventsFiles.isEmpty ? rec.annotations : try EventsTable.read(path: eventsFiles[eventsFiles.count == 1 ? 0 : k])
