@@ -24,12 +24,28 @@ public enum FFTPlanner {
     }
 }
 
+/// Owns one FFTW plan: created and destroyed under the planner lock (execution needs no lock).
+public class FFTWPlanHandle: @unchecked Sendable {
+    let plan: fftw_plan
+
+    init(_ what: String, _ make: () -> fftw_plan?) throws {
+        guard let planned = FFTPlanner.withPlannerLock(make) else {
+            throw RuntimeFailure(context: "FFTW", message: "could not plan \(what)")
+        }
+        plan = planned
+    }
+
+    deinit {
+        let p = plan
+        FFTPlanner.withPlannerLock { fftw_destroy_plan(p) }
+    }
+}
+
 /// A batched real-to-complex transform: `howMany` contiguous real rows of length `n` → `howMany` rows of
 /// `n/2 + 1` complex values. Plans are cached by (n, howMany) and shared by all threads.
-public final class RealFFTPlan: @unchecked Sendable {
+public final class RealFFTPlan: FFTWPlanHandle, @unchecked Sendable {
     public let n: Int
     public let howMany: Int
-    private let plan: fftw_plan
 
     private static let cache = PlanCache<[Int], RealFFTPlan>()
 
@@ -42,7 +58,7 @@ public final class RealFFTPlan: @unchecked Sendable {
         guard n > 0, howMany > 0 else { throw RuntimeFailure(context: "RealFFTPlan", message: "length and batch must be positive, got \(n) × \(howMany)") }
         self.n = n
         self.howMany = howMany
-        let planned: fftw_plan? = FFTPlanner.withPlannerLock {
+        try super.init("\(howMany) × real length \(n)") {
             let input = fftw_alloc_real(n * howMany)
             let output = fftw_alloc_complex((n / 2 + 1) * howMany)
             defer { fftw_free(input); fftw_free(output) }
@@ -51,13 +67,6 @@ public final class RealFFTPlan: @unchecked Sendable {
             return fftw_plan_many_dft_r2c(1, &size, Int32(howMany), input, nil, 1, Int32(n), output, nil, 1, Int32(n / 2 + 1),
                                           neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
         }
-        guard let planned else { throw RuntimeFailure(context: "RealFFTPlan", message: "FFTW could not plan \(howMany) × length \(n)") }
-        plan = planned
-    }
-
-    deinit {
-        let p = plan
-        FFTPlanner.withPlannerLock { fftw_destroy_plan(p) }
     }
 
     /// Transforms `input` (`[howMany × n]`) into `output` (`[howMany × (n/2+1)]` interleaved re, im).
@@ -78,9 +87,8 @@ public final class RealFFTPlan: @unchecked Sendable {
 }
 
 /// A complex-to-real inverse transform of length `n` (unnormalised, as FFTW: irfft × n), cached like RealFFTPlan.
-public final class InverseRealFFTPlan: @unchecked Sendable {
+public final class InverseRealFFTPlan: FFTWPlanHandle, @unchecked Sendable {
     public let n: Int
-    private let plan: fftw_plan
     private static let cache = PlanCache<Int, InverseRealFFTPlan>()
 
     /// The cached inverse plan of length `n` (created on first use).
@@ -91,19 +99,12 @@ public final class InverseRealFFTPlan: @unchecked Sendable {
     public init(n: Int) throws {
         guard n > 0 else { throw RuntimeFailure(context: "InverseRealFFTPlan", message: "length must be positive, got \(n)") }
         self.n = n
-        let planned: fftw_plan? = FFTPlanner.withPlannerLock {
+        try super.init("inverse real length \(n)") {
             let input = fftw_alloc_complex(n / 2 + 1)
             let output = fftw_alloc_real(n)
             defer { fftw_free(input); fftw_free(output) }
             return fftw_plan_dft_c2r_1d(Int32(n), input, output, neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
         }
-        guard let planned else { throw RuntimeFailure(context: "InverseRealFFTPlan", message: "FFTW could not plan length \(n)") }
-        plan = planned
-    }
-
-    deinit {
-        let p = plan
-        FFTPlanner.withPlannerLock { fftw_destroy_plan(p) }
     }
 
     /// `input` is `[n/2 + 1]` interleaved complex (it is overwritten, as FFTW's c2r does); `output` `[n]` real.
@@ -131,12 +132,11 @@ final class PlanCache<Key: Hashable, Plan>: @unchecked Sendable {
 
 /// A batched complex transform: `howMany` contiguous rows of `n` complex values (interleaved re, im), forward
 /// (e^−iωt) or backward (unnormalised, as FFTW). Cached by (n, howMany, direction) like the real plans.
-public final class ComplexFFTPlan: @unchecked Sendable {
+public final class ComplexFFTPlan: FFTWPlanHandle, @unchecked Sendable {
     public enum Direction: Int, Sendable { case forward = -1, backward = 1 }
     public let n: Int
     public let howMany: Int
     public let direction: Direction
-    private let plan: fftw_plan
     private static let cache = PlanCache<[Int], ComplexFFTPlan>()
 
     public static func shared(n: Int, howMany: Int = 1, direction: Direction = .forward) throws -> ComplexFFTPlan {
@@ -148,20 +148,13 @@ public final class ComplexFFTPlan: @unchecked Sendable {
         self.n = n
         self.howMany = howMany
         self.direction = direction
-        let planned: fftw_plan? = FFTPlanner.withPlannerLock {
+        try super.init("\(howMany) × complex length \(n)") {
             let input = fftw_alloc_complex(n * howMany), output = fftw_alloc_complex(n * howMany)
             defer { fftw_free(input); fftw_free(output) }
             var size = Int32(n)
             return fftw_plan_many_dft(1, &size, Int32(howMany), input, nil, 1, Int32(n), output, nil, 1, Int32(n),
                                       Int32(direction.rawValue), neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
         }
-        guard let planned else { throw RuntimeFailure(context: "ComplexFFTPlan", message: "FFTW could not plan \(howMany) × length \(n)") }
-        plan = planned
-    }
-
-    deinit {
-        let p = plan
-        FFTPlanner.withPlannerLock { fftw_destroy_plan(p) }
     }
 
     /// Transforms `input` into `output`, both `[howMany × n]` interleaved complex (may be the same buffer).

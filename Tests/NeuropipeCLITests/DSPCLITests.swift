@@ -136,3 +136,16 @@ struct RiemannCLITests {
         #expect(noGroups.status != 0 && noGroups.stdout.contains("groups"))
     }
 }
+
+struct CrossRunCLITests {
+    @Test func groupByFileGivesOneGroupPerRun() throws {
+        let d = try DSPCLITests.tempDir()
+        let r = try CLITests.run(["epochs", DSPCLITests.edf + "/S001R04.edf", DSPCLITests.edf + "/S001R06.edf", "--events", "T1,T2", "--tmin", "0",
+                                  "--tmax", "2", "--channels", "C3*,C4*,Cz*", "--group-by", "file", "--out", d + "/e.h5"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let c = try CLITests.run(["classify", "--epochs", d + "/e.h5", "--pipeline", "mdm", "--cv", "group", "--json"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let folds = try JSONValue.parse(c.stdout).serialized()
+        #expect(folds.components(separatedBy: "\"test_indices\"").count == 3, "two runs → two folds")
+    }
+}
