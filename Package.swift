@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "NeuroDSP", targets: ["NeuroDSP"]),
         .library(name: "NeuroLearn", targets: ["NeuroLearn"]),
         .library(name: "NeuroRiemann", targets: ["NeuroRiemann"]),
+        .library(name: "NeuroPipeline", targets: ["NeuroPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,12 +31,14 @@ let package = Package(
         // liblinear and libsvm ship no pkg-config files; their headers are in the default include path.
         .systemLibrary(name: "CLinear", providers: [.apt(["liblinear-dev"])]),
         .systemLibrary(name: "CSVM", providers: [.apt(["libsvm-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
 
         .target(name: "NeuroCore", dependencies: ["CLapacke"]),
         .target(name: "NeuroIO", dependencies: ["NeuroCore", "CHDF5", "CZlib"]),
         .target(name: "NeuroDSP", dependencies: ["NeuroCore", "CFFTW", "CLapacke"]),
         .target(name: "NeuroLearn", dependencies: ["NeuroCore", "CLinear", "CSVM", "CLapacke"]),
         .target(name: "NeuroRiemann", dependencies: ["NeuroCore", "NeuroLearn", "CLapacke"]),
+        .target(name: "NeuroPipeline", dependencies: ["NeuroCore", "NeuroIO", "CXXHash"]),
         .executableTarget(
             name: "neuropipe",
             dependencies: [
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "NeuroDSPTests", dependencies: ["NeuroDSP", "NeuroCore"]),
         .testTarget(name: "NeuroLearnTests", dependencies: ["NeuroLearn", "NeuroCore"]),
         .testTarget(name: "NeuroRiemannTests", dependencies: ["NeuroRiemann", "NeuroLearn", "NeuroCore"]),
+        .testTarget(name: "NeuroPipelineTests", dependencies: ["NeuroPipeline", "NeuroCore"]),
         .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore", "neuropipe"]),
     ],
     swiftLanguageModes: [.v6]
