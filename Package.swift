@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries (Debian: libfftw3-dev, liblapacke-dev + libopenblas-dev, libhdf5-dev, zlib1g-dev).
@@ -38,11 +39,12 @@ let package = Package(
         .target(name: "NeuroDSP", dependencies: ["NeuroCore", "CFFTW", "CLapacke"]),
         .target(name: "NeuroLearn", dependencies: ["NeuroCore", "CLinear", "CSVM", "CLapacke"]),
         .target(name: "NeuroRiemann", dependencies: ["NeuroCore", "NeuroLearn", "CLapacke"]),
-        .target(name: "NeuroPipeline", dependencies: ["NeuroCore", "NeuroIO", "CXXHash"]),
+        .target(name: "NeuroPipeline", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "CXXHash",
+                                                      .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "neuropipe",
             dependencies: [
-                "NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann",
+                "NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmark driver for scripts/bench/edf (not a product).

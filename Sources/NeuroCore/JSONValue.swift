@@ -82,3 +82,12 @@ extension JSONValue {
         return .number(d)
     }
 }
+
+extension JSONValue {
+    /// The value of `key` in an object (nil otherwise).
+    public func member(_ key: String) -> JSONValue? { if case .object(let m) = self { return m.first { $0.0 == key }?.1 }; return nil }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    /// Numbers (integer or not) as Double.
+    public var doubleValue: Double? { switch self { case .number(let d): return d; case .int(let i): return Double(i); default: return nil } }
+}

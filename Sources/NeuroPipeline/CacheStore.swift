@@ -204,9 +204,3 @@ public final class CacheStore: @unchecked Sendable {
         return removed
     }
 }
-
-extension JSONValue {
-    func member(_ key: String) -> JSONValue? { if case .object(let m) = self { return m.first { $0.0 == key }?.1 }; return nil }
-    var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
-    var doubleValue: Double? { switch self { case .number(let d): return d; case .int(let i): return Double(i); default: return nil } }
-}

@@ -113,46 +113,10 @@ struct BandpowerCommand: ParsableCommand {
         try runReportingErrors(json: json.json) {
             let bandList = try bands.map { try FrequencyBand.parse($0) } ?? FrequencyBand.defaults
             let (rec, x, fs, names, units) = try source.load()
-            var windows: [(label: String, onset: Double, m: Matrix)] = [("all", 0, x)]
-            if let len = epochLength {
-                let e = try Epoching.fixedLength(x, sampleRate: fs, channelNames: names, length: len, segments: rec.segments)
-                windows = (0..<e.trials).map { ("\($0)", e.onsets[$0], e.trial($0)) }
-            }
-            let bandIndex = Dictionary(uniqueKeysWithValues: bandList.enumerated().map { ($1.name, $0) })
-            var ratioNames = [String]()
-            if bandIndex["theta"] != nil, bandIndex["alpha"] != nil { ratioNames.append("theta_alpha") }
-            if ["delta", "theta", "alpha", "beta"].allSatisfy({ bandIndex[$0] != nil }) { ratioNames.append("delta_theta_over_alpha_beta") }
-            var rows = [[String]]()
-            var settings = WelchSettings()
-            settings.nperseg = Int((4 * fs).rounded())
-            for w in windows {
-                let (freqs, psd) = try WelchPSD.compute(w.m, sampleRate: fs, settings: settings)
-                for c in 0..<psd.rows {
-                    let (abs, rel) = SpectralFeatures.bandPowers(psd.row(c), freqs: freqs, bands: bandList)
-                    var row = [names[c]] + (epochLength != nil ? [w.label, TableWriter.cell(w.onset)] : [])
-                    row += (relative ? rel : abs).map(TableWriter.cell)
-                    if ratioNames.contains("theta_alpha") { row.append(TableWriter.cell(abs[bandIndex["theta"]!] / abs[bandIndex["alpha"]!])) }
-                    if ratioNames.contains("delta_theta_over_alpha_beta") {
-                        row.append(TableWriter.cell((abs[bandIndex["delta"]!] + abs[bandIndex["theta"]!]) / (abs[bandIndex["alpha"]!] + abs[bandIndex["beta"]!])))
-                    }
-                    rows.append(row)
-                }
-            }
-            let header = ["channel"] + (epochLength != nil ? ["epoch", "onset_s"] : []) + bandList.map(\.name) + ratioNames
+            let (header, rows, sidecar) = try BandpowerTable.compute(x, sampleRate: fs, channelNames: names, unit: Set(units).count == 1 ? units[0] : "mixed",
+                                                                     bands: bandList, relative: relative, epochLength: epochLength, segments: rec.segments,
+                                                                     source: source.input)
             try TableWriter.writeTSV(header: header, rows: rows, to: out)
-            let unit = Set(units).count == 1 ? units[0] : "mixed"
-            let sidecar = JSONValue.object([
-                ("source", .string(source.input)), ("neuropipe_version", .string(NeuroPipeVersion.current)),
-                ("bands", .object(bandList.map { ($0.name, .array([.number($0.low), .number($0.high)])) })),
-                ("values", .string(relative ? "relative band power (fraction of total)" : "absolute band power, \(unit)^2")),
-                ("integration_rule", .string(SpectralFeatures.integrationRule)),
-                ("relative_normalisation_range_hz", .array([.number(1), .number(45)])),
-                ("ratios", .object([("theta_alpha", .string("theta / alpha (absolute powers)")),
-                                     ("delta_theta_over_alpha_beta", .string("(delta + theta) / (alpha + beta) (absolute powers)"))].filter { ratioNames.contains($0.0) })),
-                ("psd", .object([("method", .string("welch")), ("window", .string("hann")), ("nperseg", .int(settings.nperseg!)),
-                                 ("noverlap", .string("nperseg/2")), ("detrend", .string("constant")), ("note", .string("nperseg capped at the epoch length"))])),
-                ("epoch_length_s", epochLength.map { .number($0) } ?? .null),
-            ])
             let sidecarPath = (out as NSString).deletingPathExtension + ".json"
             try TableWriter.writeJSON(sidecar, to: sidecarPath)
             printResult(json: json.json, JSONValue.object([("output", .string(out)), ("sidecar", .string(sidecarPath)), ("rows", .int(rows.count))]), "wrote \(out) (\(rows.count) rows) and \(sidecarPath)")
@@ -236,24 +200,14 @@ struct EpochsCommand: ParsableCommand {
                 var src = SignalInput(input: path, channels: channels)
                 src.reference = reference
                 let (rec, x, fs, names, units) = try src.load()
-                var threshold: Double? = nil
-                if let r = rejectUV {
-                    guard Set(units).count == 1, let per = PhysicalUnit.microvolts(per: units[0]) else {
-                        throw InputError(file: path, field: "--reject-uv", message: "channel units \(Set(units).sorted()) are not one voltage unit; pick EEG channels with --channels")
-                    }
-                    threshold = r / per
-                }
                 let group = groupBy == "file" ? (path as NSString).lastPathComponent : RecordingLoader.subject(of: path)
+                var settings = RecordingEpochs.Settings()
+                (settings.events, settings.tmin, settings.tmax, settings.length, settings.overlap, settings.baseline, settings.rejectMicrovolts) =
+                    (wanted, tmin, tmax, length, overlap, base, rejectUV)
+                let table = eventsFiles.isEmpty ? nil : try EventsTable.read(path: eventsFiles[eventsFiles.count == 1 ? 0 : k])
                 let e: Epochs
-                if let wanted {
-                    let table = eventsFiles.isEmpty ? rec.annotations : try EventsTable.read(path: eventsFiles[eventsFiles.count == 1 ? 0 : k])
-                    let ev = table.filter { wanted.contains($0.text) }.map { (onset: $0.onset, label: $0.text) }
-                    e = try Epoching.eventLocked(x, sampleRate: fs, channelNames: names, events: ev, tmin: tmin!, tmax: tmax!, baseline: base,
-                                                 rejectPeakToPeak: threshold, segments: rec.segments, group: group)
-                } else {
-                    e = try Epoching.fixedLength(x, sampleRate: fs, channelNames: names, length: length!, overlap: overlap, baseline: base,
-                                                 rejectPeakToPeak: threshold, segments: rec.segments, group: group)
-                }
+                do { e = try RecordingEpochs.cut(rec, x: x, sampleRate: fs, channelNames: names, units: units, settings: settings, annotations: table, group: group) }
+                catch let err as InputError { throw InputError(file: path, field: err.field, message: err.message) }
                 parts.append(e)
             }
             let all = try Epochs.concatenate(parts)

@@ -1,0 +1,279 @@
+import Foundation
+import NeuroCore
+import NeuroIO
+
+/// One recording the participant-level stages run on.
+public struct RecordingUnit: Sendable {
+    /// BIDS participant label with the prefix, e.g. "sub-01".
+    public let participant: String
+    /// The file name without extension (e.g. sub-01_task-rest_eeg), naming the unit's outputs.
+    public let stem: String
+    public let path: String
+    /// Output folder relative to the derivatives root (sub-01[/ses-1]/eeg).
+    public let relativeFolder: String
+}
+
+/// Finds recordings: a BIDS dataset (`sub-<label>/[ses-<label>/]<datatype>/*_<suffix>.<ext>`) or a plain folder.
+public enum DatasetDiscovery {
+    static func validLabel(_ s: Substring) -> Bool { !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+
+    public static func bids(root: String, datatype: String, suffix: String, extensions: [String], participants: [String]?) throws -> [RecordingUnit] {
+        let fm = FileManager.default
+        guard let subs = try? fm.contentsOfDirectory(atPath: root) else { throw InputError(file: root, field: "bids", message: "not a readable folder") }
+        var units = [RecordingUnit]()
+        for sub in subs.sorted() where sub.hasPrefix("sub-") {
+            let label = sub.dropFirst(4)
+            guard validLabel(label) else { continue }  // labels that could escape the output folder are never used
+            if let participants, !participants.contains(String(label)), !participants.contains(sub) { continue }
+            var folders = [("\(sub)/\(datatype)", "\(sub)/\(datatype)")]
+            for ses in ((try? fm.contentsOfDirectory(atPath: root + "/" + sub)) ?? []).sorted() where ses.hasPrefix("ses-") && validLabel(ses.dropFirst(4)) {
+                folders.append(("\(sub)/\(ses)/\(datatype)", "\(sub)/\(ses)/\(datatype)"))
+            }
+            for (folder, rel) in folders {
+                for f in ((try? fm.contentsOfDirectory(atPath: root + "/" + folder)) ?? []).sorted() {
+                    guard let ext = extensions.first(where: { f.lowercased().hasSuffix($0) }) else { continue }
+                    let stem = String(f.dropLast(ext.count))
+                    guard stem.hasSuffix("_" + suffix), stem.hasPrefix(sub + "_"), stem.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }) else { continue }
+                    units.append(RecordingUnit(participant: sub, stem: stem, path: root + "/" + folder + "/" + f, relativeFolder: rel))
+                }
+            }
+        }
+        return units
+    }
+
+    /// Every recording with an accepted extension directly in `folder`; participant from the file's name/path.
+    public static func folder(_ folder: String, extensions: [String]) throws -> [RecordingUnit] {
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else { throw InputError(file: folder, field: "input", message: "not a readable folder") }
+        return files.sorted().compactMap { f in
+            guard let ext = extensions.first(where: { f.lowercased().hasSuffix($0) }) else { return nil }
+            let stem = String(f.dropLast(ext.count))
+            guard stem.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }) else { return nil }
+            var who = RecordingLoader.subject(of: folder + "/" + f)
+            if !who.hasPrefix("sub-") { who = "sub-" + who.filter { $0.isLetter || $0.isNumber } }
+            return RecordingUnit(participant: who, stem: stem, path: folder + "/" + f, relativeFolder: who)
+        }
+    }
+}
+
+/// One stage execution in a run log.
+public struct StageRecord: Sendable {
+    public enum Status: String, Sendable { case ran, cached, failed, skipped, planned }
+    public var stage: String
+    public var participant: String?
+    public var status: Status
+    public var seconds: Double
+    public var cacheKey: String?
+    public var error: String?
+
+    var json: JSONValue {
+        .object([("stage", .string(stage)), ("participant", participant.map { .string($0) } ?? .null), ("status", .string(status.rawValue)),
+                 ("seconds", .number(seconds)), ("cache_key", cacheKey.map { .string($0) } ?? .null), ("error", error.map { .string($0) } ?? .null)])
+    }
+}
+
+/// Runs a pipeline over recordings: participant-level stages per recording (`jobs` at once), then group stages;
+/// every stage through the content-addressed cache; outputs copied into a BIDS-derivatives folder.
+public final class PipelineRunner: @unchecked Sendable {
+    public let spec: PipelineSpec
+    public let registry: StageRegistry
+    public let units: [RecordingUnit]
+    public let outputRoot: String
+    public let cache: CacheStore
+    public var jobs = 2
+    public var failFast = false
+    public var dryRun = false
+    public var log: (String) -> Void = { print($0) }
+    /// The source dataset recorded in dataset_description.json.
+    public var sourceDataset: String?
+
+    public init(spec: PipelineSpec, units: [RecordingUnit], output: String, cacheDirectory: String?, registry: StageRegistry = .standard) throws {
+        self.spec = spec
+        self.registry = registry
+        self.units = units
+        let fm = FileManager.default
+        do { try fm.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+            throw InputError(file: output, field: "--out", message: "cannot create the output folder: \(error.localizedDescription)")
+        }
+        guard access(output, W_OK) == 0 else { throw InputError(file: output, field: "--out", message: "the output folder is not writable") }
+        outputRoot = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
+        cache = try CacheStore(root: cacheDirectory ?? outputRoot + "/.neuropipe-cache")
+    }
+
+    /// Copies a cache output to `relative` inside the output root, refusing anything that would land outside it.
+    func publish(_ source: String, to relative: String) throws {
+        guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
+            throw InputError(file: relative, field: "output path", message: "would be written outside the output folder")
+        }
+        let dest = outputRoot + "/" + relative
+        let parent = (dest as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let real = URL(fileURLWithPath: parent).resolvingSymlinksInPath().path
+        guard real == outputRoot || real.hasPrefix(outputRoot + "/") else {
+            throw InputError(file: dest, field: "output path", message: "a symbolic link would place it outside the output folder")
+        }
+        try AtomicFile.write(to: dest) { sink in
+            let data = try Data(contentsOf: URL(fileURLWithPath: source))
+            try sink.write([UInt8](data))
+        }
+    }
+
+    /// Hash of an input file: from the cache manifest when it is a cache output, else the memo.
+    func hash(of path: String, manifests: [String: ContentHash]) throws -> ContentHash {
+        if let h = manifests[path] { return h }
+        return try cache.memo.hash(of: path)
+    }
+
+    func recordedHashes(_ e: CacheEntry) -> [String: ContentHash] {
+        var out = [String: ContentHash]()
+        for o in e.manifest.member("outputs")?.arrayValue ?? [] {
+            if case .string(let f)? = o.member("file"), case .string(let h)? = o.member("hash"), let c = ContentHash(hex: h) { out[e.outputsDirectory + "/" + f] = c }
+        }
+        return out
+    }
+
+    /// Runs (or, with `dryRun`, plans) the pipeline; returns the records, also written to logs/run-<time>.json.
+    public func run() throws -> [StageRecord] {
+        let participantStages = spec.stages.filter { (registry.types[$0.uses]!.level == .participant && $0.level != .group) || $0.level == .participant }
+        let groupStages = spec.stages.filter { s in !participantStages.contains { $0.id == s.id } }
+        let lock = Lock()
+        var records = [StageRecord]()
+        var outputsByUnit = [Int: [String: (path: String, hash: ContentHash)]]()  // "<stage>.<output>" → file
+        var failed = Set<Int>()
+        let stopped = UncheckedSendableBox(Lock())
+        nonisolated(unsafe) var stop = false
+        func add(_ r: StageRecord) {
+            lock.withLock { records.append(r) }
+            log("\(r.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(r.stage)\(r.participant.map { " [\($0)]" } ?? "")\(r.error.map { ": \($0)" } ?? "")")
+        }
+
+        // Participant level, `jobs` recordings at a time.
+        let queue = UncheckedSendableBox(Lock())
+        nonisolated(unsafe) var next = 0
+        parallelFor(max(1, min(jobs, units.count))) { _ in
+            while true {
+                let i: Int? = queue.value.withLock { defer { next += 1 }; return next < self.units.count && !stopped.value.withLock({ stop }) ? next : nil }
+                guard let i else { return }
+                let unit = self.units[i]
+                var produced = [String: (path: String, hash: ContentHash)]()
+                var manifests = [String: ContentHash]()
+                var unitFailed = false
+                for stage in participantStages {
+                    if unitFailed { add(StageRecord(stage: stage.id, participant: unit.stem, status: .skipped, seconds: 0, error: "an earlier stage failed")); continue }
+                    let type = self.registry.types[stage.uses]!
+                    let t0 = Date()
+                    do {
+                        var inputs = [String: [String]]()
+                        var hashes = [(String, ContentHash)]()
+                        var unresolved = false
+                        for (name, source) in stage.from {
+                            let path = source == "input" ? unit.path : produced[source]?.path
+                            guard let path else { unresolved = true; break }
+                            inputs[name] = [path]
+                            hashes.append((name, try self.hash(of: path, manifests: manifests)))
+                        }
+                        if unresolved { add(StageRecord(stage: stage.id, participant: unit.stem, status: .planned, seconds: 0, error: "waits for upstream outputs")); continue }
+                        let params = self.registry.resolvedParameters(type, stage.parameters)
+                        if type.usesParticipant { hashes.append(("participant", ContentHash.of(unit.participant))) }
+                        let key = CacheStore.key(stage: type.name, version: type.version, parameters: .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), inputs: hashes)
+                        if self.dryRun {
+                            if let hit = self.cache.lookup(key) {
+                                manifests.merge(self.recordedHashes(hit)) { a, _ in a }
+                                for o in type.outputs { produced["\(stage.id).\(o.name)"] = (hit.outputsDirectory + "/" + o.file, manifests[hit.outputsDirectory + "/" + o.file] ?? key) }
+                                add(StageRecord(stage: stage.id, participant: unit.stem, status: .cached, seconds: 0, cacheKey: key.description))
+                            } else {
+                                add(StageRecord(stage: stage.id, participant: unit.stem, status: .planned, seconds: 0, cacheKey: key.description))
+                            }
+                            continue
+                        }
+                        let (entry, built) = try self.cache.entry(for: key, record: [
+                            ("stage", .string(type.name)), ("stage_version", .string(type.version)), ("stage_id", .string(stage.id)),
+                            ("participant", .string(unit.participant)), ("parameters", .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),
+                            ("inputs", .array(hashes.map { .array([.string($0.0), .string($0.1.description)]) })),
+                        ]) { dir in
+                            try type.run(StageContext(inputs: inputs, parameters: params, outputDirectory: dir, participant: unit.participant, inputParticipants: [:]))
+                        }
+                        manifests.merge(self.recordedHashes(entry)) { a, _ in a }
+                        for o in type.outputs {
+                            let p = entry.outputsDirectory + "/" + o.file
+                            produced["\(stage.id).\(o.name)"] = (p, manifests[p]!)
+                            let ext = (o.file as NSString).pathExtension
+                            try self.publish(p, to: "\(unit.relativeFolder)/\(unit.stem)_desc-\(stage.id)_\(o.name).\(ext)")
+                        }
+                        add(StageRecord(stage: stage.id, participant: unit.stem, status: built ? .ran : .cached, seconds: Date().timeIntervalSince(t0), cacheKey: key.description))
+                    } catch {
+                        unitFailed = true
+                        add(StageRecord(stage: stage.id, participant: unit.stem, status: .failed, seconds: Date().timeIntervalSince(t0), error: "\(error)"))
+                        if self.failFast { stopped.value.withLock { stop = true } }
+                    }
+                }
+                lock.withLock {
+                    outputsByUnit[i] = produced
+                    if unitFailed { failed.insert(i) }
+                }
+            }
+        }
+
+        // Group level: all recordings' outputs, in unit order.
+        var groupProduced = [String: String]()
+        for stage in groupStages {
+            let type = registry.types[stage.uses]!
+            let t0 = Date()
+            if !failed.isEmpty || stop || dryRun && outputsByUnit.values.contains(where: { $0.isEmpty }) {
+                add(StageRecord(stage: stage.id, participant: nil, status: dryRun ? .planned : .skipped, seconds: 0,
+                                error: failed.isEmpty ? (dryRun ? "waits for participant stages" : "stopped") : "\(failed.count) recording(s) failed"))
+                continue
+            }
+            do {
+                var inputs = [String: [String]](), who = [String: [String]](), hashes = [(String, ContentHash)]()
+                for (name, source) in stage.from {
+                    if let p = groupProduced[source] {
+                        inputs[name] = [p]; who[name] = ["group"]; hashes.append((name, try cache.memo.hash(of: p)))
+                        continue
+                    }
+                    var files = [String](), parts = [String]()
+                    for i in units.indices {
+                        guard let f = outputsByUnit[i]?[source] else { throw InputError(file: spec.path, field: "stage \(stage.id) from.\(name)", message: "\(source) has no output for \(units[i].stem)") }
+                        files.append(f.path); parts.append(units[i].participant)
+                        hashes.append(("\(name)#\(units[i].stem)", f.hash))
+                    }
+                    inputs[name] = files; who[name] = parts
+                }
+                let params = registry.resolvedParameters(type, stage.parameters)
+                let key = CacheStore.key(stage: type.name, version: type.version, parameters: .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), inputs: hashes)
+                if dryRun {
+                    add(StageRecord(stage: stage.id, participant: nil, status: cache.lookup(key) != nil ? .cached : .planned, seconds: 0, cacheKey: key.description))
+                    continue
+                }
+                let (entry, built) = try cache.entry(for: key, record: [("stage", .string(type.name)), ("stage_version", .string(type.version)), ("stage_id", .string(stage.id)),
+                                                                        ("parameters", .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))]) { dir in
+                    try type.run(StageContext(inputs: inputs, parameters: params, outputDirectory: dir, participant: nil, inputParticipants: who))
+                }
+                for o in type.outputs {
+                    let p = entry.outputsDirectory + "/" + o.file
+                    groupProduced["\(stage.id).\(o.name)"] = p
+                    try publish(p, to: "group/\(stage.id)_\(o.name).\((o.file as NSString).pathExtension)")
+                }
+                add(StageRecord(stage: stage.id, participant: nil, status: built ? .ran : .cached, seconds: Date().timeIntervalSince(t0), cacheKey: key.description))
+            } catch {
+                add(StageRecord(stage: stage.id, participant: nil, status: .failed, seconds: Date().timeIntervalSince(t0), error: "\(error)"))
+            }
+        }
+        try? cache.memo.save()
+        if !dryRun {
+            try publishDescription()
+            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+            let logJSON = JSONValue.object([("pipeline", .string(spec.name)), ("spec", .string(spec.path)), ("neuropipe_version", .string(NeuroPipeVersion.current)),
+                                            ("records", .array(records.map(\.json)))])
+            try FileManager.default.createDirectory(atPath: outputRoot + "/logs", withIntermediateDirectories: true)
+            try TableWriter.writeJSON(logJSON, to: outputRoot + "/logs/run-\(stamp)-\(getpid()).json")
+        }
+        return records
+    }
+
+    func publishDescription() throws {
+        var d: [(String, JSONValue)] = [("Name", .string("NeuroPipe: \(spec.name)")), ("BIDSVersion", .string("1.9.0")), ("DatasetType", .string("derivative")),
+                                        ("GeneratedBy", .array([.object([("Name", .string("NeuroPipe")), ("Version", .string(NeuroPipeVersion.current))])]))]
+        if let src = sourceDataset { d.append(("SourceDatasets", .array([.object([("URL", .string("file://" + URL(fileURLWithPath: src).standardizedFileURL.path))])]))) }
+        try TableWriter.writeJSON(.object(d), to: outputRoot + "/dataset_description.json")
+    }
+}

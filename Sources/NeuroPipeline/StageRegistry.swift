@@ -1,0 +1,220 @@
+import Foundation
+import NeuroCore
+import NeuroDSP
+import NeuroIO
+import NeuroLearn
+import NeuroRiemann
+
+public enum StageLevel: String, Sendable { case participant, group }
+
+public struct StageParameter: Sendable {
+    public let name: String
+    public let defaultValue: JSONValue
+    public let unit: String
+    public let help: String
+}
+
+public struct StagePort: Sendable {
+    public let name: String
+    /// For outputs: the file written in the stage's output directory.
+    public let file: String
+    public let help: String
+}
+
+/// What a stage's `run` receives: input files by input name (one per participant for group stages), parameters
+/// with defaults filled in, the directory to write outputs into, and the participant (nil at group level).
+public struct StageContext: Sendable {
+    public let inputs: [String: [String]]
+    public let parameters: [String: JSONValue]
+    public let outputDirectory: String
+    public let participant: String?
+    /// Participant of each file of a group input, in the same order.
+    public let inputParticipants: [String: [String]]
+
+    func double(_ k: String) -> Double? { parameters[k]?.doubleValue }
+    func int(_ k: String) -> Int? { parameters[k].flatMap { if case .int(let i) = $0 { return i } else { return nil } } }
+    func string(_ k: String) -> String? { parameters[k]?.stringValue }
+    func bool(_ k: String) -> Bool { parameters[k] == .bool(true) }
+    func output(_ file: String) -> String { outputDirectory + "/" + file }
+}
+
+/// A stage type: declared inputs, outputs, parameters (with defaults and units) and a version. The runner, the
+/// cache key, `neuropipe stages show` and validation all read this one declaration; `run` calls library code.
+public struct StageType: Sendable {
+    public let name: String
+    public let version: String
+    public let level: StageLevel
+    public let summary: String
+    public let inputs: [StagePort]
+    public let outputs: [StagePort]
+    public let parameters: [StageParameter]
+    /// True when the output depends on which participant it is (e.g. epochs record it in /groups): the participant
+    /// then enters the cache key, so identical recordings of two participants do not share that entry.
+    public var usesParticipant = false
+    public let run: @Sendable (StageContext) throws -> Void
+
+    public init(name: String, version: String, level: StageLevel, summary: String, inputs: [StagePort], outputs: [StagePort],
+                parameters: [StageParameter], usesParticipant: Bool = false, run: @escaping @Sendable (StageContext) throws -> Void) {
+        self.name = name; self.version = version; self.level = level; self.summary = summary; self.inputs = inputs; self.outputs = outputs
+        self.parameters = parameters; self.usesParticipant = usesParticipant; self.run = run
+    }
+}
+
+public struct StageRegistry: Sendable {
+    public let types: [String: StageType]
+
+    public init(_ list: [StageType]) { types = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) }) }
+
+    /// Every stage type NeuroPipe offers.
+    public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage])
+
+    /// Parameters with defaults filled in, checked against the declared ones.
+    public func resolvedParameters(_ type: StageType, _ given: [(String, JSONValue)]) -> [String: JSONValue] {
+        var p = Dictionary(uniqueKeysWithValues: type.parameters.map { ($0.name, $0.defaultValue) })
+        for (k, v) in given { p[k] = v }
+        return p
+    }
+}
+
+/// Loads the recording and the chosen channels (comma-separated patterns in `channels`).
+func loadSignal(_ path: String, channels: String?) throws -> (Recording, Matrix, Double, [String], [String]) {
+    let rec = try RecordingLoader.load(path: path)
+    let m = try SignalPreparation.matrix(rec, patterns: channels.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } })
+    return (rec, m.x, m.sampleRate, m.names, m.units)
+}
+
+let channelsParameter = StageParameter(name: "channels", defaultValue: .null, unit: "", help: "comma-separated channel names or wildcards (default: every non-trigger channel)")
+
+let filterStage = StageType(
+    name: "filter", version: "1", level: .participant, summary: "Zero-phase band-pass/high-pass/low-pass and notch filter (MNE's default FIR, or Butterworth IIR).",
+    inputs: [StagePort(name: "recording", file: "", help: "EDF/BDF/CSV or HDF5 continuous recording")],
+    outputs: [StagePort(name: "recording", file: "recording.h5", help: "filtered recording, HDF5 continuous layout")],
+    parameters: [StageParameter(name: "l_freq", defaultValue: .null, unit: "Hz", help: "high-pass edge"),
+                 StageParameter(name: "h_freq", defaultValue: .null, unit: "Hz", help: "low-pass edge"),
+                 StageParameter(name: "notch", defaultValue: .null, unit: "Hz", help: "line frequency (harmonics included)"),
+                 StageParameter(name: "method", defaultValue: .string("fir"), unit: "", help: "fir or iir"), channelsParameter]) { ctx in
+    let (rec, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    guard let method = SignalPreparation.FilterMethod(rawValue: ctx.string("method") ?? "fir") else {
+        throw InputError(file: "", field: "with.method", message: "expected fir or iir")
+    }
+    let (y, _) = try SignalPreparation.filter(x, sampleRate: fs, lFreq: ctx.double("l_freq"), hFreq: ctx.double("h_freq"), notch: ctx.double("notch"), method: method)
+    try HDF5Layout.writeContinuous(SignalPreparation.replacing(rec, names: names, with: y), source: (ctx.inputs["recording"]![0] as NSString).lastPathComponent,
+                                   to: ctx.output("recording.h5"))
+}
+
+let psdStage = StageType(
+    name: "psd", version: "1", level: .participant, summary: "Welch power spectral density (scipy.signal.welch conventions).",
+    inputs: [StagePort(name: "recording", file: "", help: "recording")],
+    outputs: [StagePort(name: "spectra", file: "spectra.h5", help: "/psd [channels × freqs], /freqs (HDF5 spectra layout)")],
+    parameters: [StageParameter(name: "nperseg", defaultValue: .null, unit: "samples", help: "segment length (default 256)"),
+                 StageParameter(name: "fmax", defaultValue: .null, unit: "Hz", help: "highest frequency kept"), channelsParameter]) { ctx in
+    let (_, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    var s = WelchSettings()
+    s.nperseg = ctx.int("nperseg")
+    let (freqs, psd) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
+    let keep = freqs.indices.filter { freqs[$0] <= (ctx.double("fmax") ?? .infinity) }
+    var cut = Matrix(rows: psd.rows, cols: keep.count)
+    for c in 0..<psd.rows { for (j, k) in keep.enumerated() { cut[c, j] = psd[c, k] } }
+    let (seg, overlap, n) = try s.resolved(length: x.cols)
+    try HDF5Layout.writeSpectra(psd: cut, freqs: keep.map { freqs[$0] }, channelNames: names, sampleRate: fs,
+                                settings: [("method", .string("welch")), ("window", .string("hann")), ("nperseg", .int(seg)), ("noverlap", .int(overlap)), ("nfft", .int(n))],
+                                source: (ctx.inputs["recording"]![0] as NSString).lastPathComponent, to: ctx.output("spectra.h5"))
+}
+
+let bandpowerStage = StageType(
+    name: "bandpower", version: "1", level: .participant, summary: "Band power per channel (and epoch) with ratios; conventions in the sidecar.",
+    inputs: [StagePort(name: "recording", file: "", help: "recording")],
+    outputs: [StagePort(name: "table", file: "bandpower.tsv", help: "one row per channel (per epoch)"),
+              StagePort(name: "sidecar", file: "bandpower.json", help: "conventions used")],
+    parameters: [StageParameter(name: "relative", defaultValue: .bool(false), unit: "", help: "relative to [1, 45) Hz"),
+                 StageParameter(name: "bands", defaultValue: .null, unit: "Hz", help: "name=low-high,... (default delta…gamma)"),
+                 StageParameter(name: "epoch_length", defaultValue: .null, unit: "s", help: "per consecutive epoch"), channelsParameter]) { ctx in
+    let path = ctx.inputs["recording"]![0]
+    let (rec, x, fs, names, units) = try loadSignal(path, channels: ctx.string("channels"))
+    let (header, rows, sidecar) = try BandpowerTable.compute(x, sampleRate: fs, channelNames: names, unit: Set(units).count == 1 ? units[0] : "mixed",
+                                                             bands: try ctx.string("bands").map { try FrequencyBand.parse($0) } ?? FrequencyBand.defaults,
+                                                             relative: ctx.bool("relative"), epochLength: ctx.double("epoch_length"), segments: rec.segments,
+                                                             source: (path as NSString).lastPathComponent)
+    try TableWriter.writeTSV(header: header, rows: rows, to: ctx.output("bandpower.tsv"))
+    try TableWriter.writeJSON(sidecar, to: ctx.output("bandpower.json"))
+}
+
+let epochsStage = StageType(
+    name: "epochs", version: "1", level: .participant, summary: "Epochs around annotations (events, tmin, tmax) or of fixed length.",
+    inputs: [StagePort(name: "recording", file: "", help: "recording")],
+    outputs: [StagePort(name: "epochs", file: "epochs.h5", help: "HDF5 epochs layout; /groups = participant")],
+    parameters: [StageParameter(name: "events", defaultValue: .null, unit: "", help: "comma-separated annotation texts"),
+                 StageParameter(name: "tmin", defaultValue: .null, unit: "s", help: "epoch start relative to the event"),
+                 StageParameter(name: "tmax", defaultValue: .null, unit: "s", help: "epoch end (included)"),
+                 StageParameter(name: "length", defaultValue: .null, unit: "s", help: "fixed-length epochs"),
+                 StageParameter(name: "overlap", defaultValue: .number(0), unit: "s", help: "overlap of fixed-length epochs"),
+                 StageParameter(name: "reject_uv", defaultValue: .null, unit: "µV", help: "peak-to-peak rejection threshold"), channelsParameter],
+    usesParticipant: true) { ctx in
+    let (rec, x, fs, names, units) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    var s = RecordingEpochs.Settings()
+    s.events = ctx.string("events").map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
+    (s.tmin, s.tmax, s.length, s.overlap, s.rejectMicrovolts) = (ctx.double("tmin"), ctx.double("tmax"), ctx.double("length"), ctx.double("overlap") ?? 0, ctx.double("reject_uv"))
+    let e = try RecordingEpochs.cut(rec, x: x, sampleRate: fs, channelNames: names, units: units, settings: s, group: ctx.participant ?? "")
+    guard e.trials > 0 else { throw InputError(file: ctx.inputs["recording"]![0], field: "events", message: "no epochs were kept (\(e.dropped.count) dropped)") }
+    try HDF5Layout.writeEpochs(data: e.data, trials: e.trials, channels: e.channels, samples: e.samples, labels: e.labels, groups: e.groups, onsets: e.onsets,
+                               sampleRate: e.sampleRate, channelNames: e.channelNames, tmin: e.tmin, dropLog: e.dropped.map { "\($0.label) at \($0.onset) s: \($0.reason)" },
+                               settings: [], to: ctx.output("epochs.h5"))
+}
+
+let covarianceStage = StageType(
+    name: "covariance", version: "1", level: .participant, summary: "Covariance (optionally augmented) of every epoch.",
+    inputs: [StagePort(name: "epochs", file: "", help: "HDF5 epochs")],
+    outputs: [StagePort(name: "covariances", file: "covariances.h5", help: "HDF5 covariances layout")],
+    parameters: [StageParameter(name: "estimator", defaultValue: .string("lwf"), unit: "", help: "scm, cov, lwf, oas, shrinkage:S"),
+                 StageParameter(name: "order", defaultValue: .int(1), unit: "", help: "augmented covariance order"),
+                 StageParameter(name: "lag", defaultValue: .int(1), unit: "samples", help: "augmented covariance lag")]) { ctx in
+    let e = try EpochsFile.read(path: ctx.inputs["epochs"]![0])
+    let est = try CovarianceEstimator(name: ctx.string("estimator") ?? "lwf")
+    let covs = try est.estimateAll(try e.trials.map { try AugmentedCovariance.embed($0, order: ctx.int("order") ?? 1, lag: ctx.int("lag") ?? 1) })
+    try HDF5Layout.writeCovariances(covs, labels: e.labels, mean: nil, tangent: nil,
+                                    attributes: [("estimator", .string(est.name)), ("order", .int(ctx.int("order") ?? 1)), ("lag", .int(ctx.int("lag") ?? 1))],
+                                    to: ctx.output("covariances.h5"))
+}
+
+let classifyStage = StageType(
+    name: "classify", version: "1", level: .group, summary: "Cross-validated Riemannian classification of every participant's epochs together.",
+    inputs: [StagePort(name: "epochs", file: "", help: "HDF5 epochs of each participant")],
+    outputs: [StagePort(name: "results", file: "results.json", help: "per-fold and mean metrics")],
+    parameters: [StageParameter(name: "pipeline", defaultValue: .string("ts-lr"), unit: "", help: PipelineName.allCases.map(\.rawValue).joined(separator: ", ")),
+                 StageParameter(name: "estimator", defaultValue: .string("lwf"), unit: "", help: "covariance estimator"),
+                 StageParameter(name: "order", defaultValue: .int(1), unit: "", help: "ACM order"),
+                 StageParameter(name: "lag", defaultValue: .int(1), unit: "samples", help: "ACM lag"),
+                 StageParameter(name: "cv", defaultValue: .string("stratified:5"), unit: "", help: "stratified:K, shuffle:K:SEED or group")]) { ctx in
+    var trials = [Matrix](), labels = [String](), groups = [String]()
+    for path in ctx.inputs["epochs"]! {
+        let e = try EpochsFile.read(path: path)
+        trials += e.trials; labels += e.labels; groups += e.groups ?? [String](repeating: "", count: e.labels.count)
+    }
+    guard let p = PipelineName(rawValue: ctx.string("pipeline") ?? "ts-lr") else { throw InputError(file: "", field: "with.pipeline", message: "unknown pipeline") }
+    let r = try RiemannianEvaluation(pipeline: p, estimator: try CovarianceEstimator(name: ctx.string("estimator") ?? "lwf"),
+                                     embedding: .fixed(order: ctx.int("order") ?? 1, lag: ctx.int("lag") ?? 1))
+        .run(epochs: trials, labels: labels, groups: groups, cv: try CrossValidationScheme(text: ctx.string("cv") ?? "stratified:5"))
+    try TableWriter.writeJSON(.object([
+        ("pipeline", .string(r.pipeline)), ("classes", .array(r.classes.map { .string($0) })), ("n_trials", .int(trials.count)),
+        ("folds", .array(r.folds.map { .object([("test_indices", .array($0.testIndices.map { .int($0) })), ("accuracy", .finite($0.accuracy)),
+                                                ("balanced_accuracy", .finite($0.balancedAccuracy)), ("auc", .finite($0.auc))]) })),
+        ("accuracy", .finite(r.mean(\.accuracy))), ("balanced_accuracy", .finite(r.mean(\.balancedAccuracy))), ("auc", .finite(r.mean(\.auc))),
+    ]), to: ctx.output("results.json"))
+}
+
+let concatTablesStage = StageType(
+    name: "concat-tables", version: "1", level: .group, summary: "Stacks every participant's TSV table with a participant_id column first.",
+    inputs: [StagePort(name: "tables", file: "", help: "TSV tables (same header)")],
+    outputs: [StagePort(name: "table", file: "table.tsv", help: "all rows, participant_id first")],
+    parameters: []) { ctx in
+    var header: [String]? = nil
+    var rows = [[String]]()
+    for (path, who) in zip(ctx.inputs["tables"]!, ctx.inputParticipants["tables"]!) {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        guard let h = lines.first else { continue }
+        if let header, header != h { throw InputError(file: path, field: "header", message: "differs from the first table's header") }
+        header = h
+        rows += lines.dropFirst().map { [who] + $0 }
+    }
+    try TableWriter.writeTSV(header: ["participant_id"] + (header ?? []), rows: rows, to: ctx.output("table.tsv"))
+}

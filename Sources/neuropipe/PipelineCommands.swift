@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import NeuroCore
+import NeuroPipeline
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a pipeline over a BIDS dataset (or a folder of recordings), with cached stages.",
+        discussion: "Participant-level stages run once per recording (up to --jobs at a time), group-level stages once with every recording's outputs. Unchanged stages come from the content-addressed cache. Outputs form a BIDS-derivatives dataset in --out; logs/run-<time>.json records every stage execution. Exit status is non-zero if anything failed.")
+
+    @Argument(help: "Pipeline specification (YAML).") var spec: String
+    @Option(help: "BIDS dataset root.") var bids: String?
+    @Option(help: "A folder of recordings (not BIDS).") var input: String?
+    @Option(help: "Output (derivatives) folder.") var out: String = "derivatives/neuropipe"
+    @Option(help: "Cache folder (default: <out>/.neuropipe-cache); may be shared between runs and users.") var cache: String?
+    @Option(help: "Recordings processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("participant-label"), parsing: .upToNextOption, help: "Only these participants (labels without or with sub-).") var participants: [String] = []
+    @Flag(name: .customLong("dry-run"), help: "Print the plan: what would run and what comes from the cache.") var dryRun = false
+    @Flag(name: .customLong("fail-fast"), help: "Stop at the first failure.") var failFast = false
+    @OptionGroup var json: JSONOption
+
+    func run() throws {
+        guard (bids == nil) != (input == nil) else { throw ValidationError("give exactly one of --bids DIR or --input DIR") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        try runReportingErrors(json: json.json) {
+            let s = try PipelineSpec.load(path: spec)
+            let units = try bids.map { try DatasetDiscovery.bids(root: $0, datatype: s.datatype, suffix: s.suffix, extensions: s.extensions,
+                                                                  participants: participants.isEmpty ? nil : participants) }
+                ?? DatasetDiscovery.folder(input!, extensions: s.extensions)
+            guard !units.isEmpty else {
+                throw InputError(file: bids ?? input!, field: "recordings", message: "no \(s.datatype) recordings (*_\(s.suffix)\(s.extensions.joined(separator: "|"))) found")
+            }
+            let runner = try PipelineRunner(spec: s, units: units, output: out, cacheDirectory: cache)
+            runner.jobs = jobs
+            runner.failFast = failFast
+            runner.dryRun = dryRun
+            runner.sourceDataset = bids ?? input
+            if json.json { runner.log = { _ in } }
+            let records = try runner.run()
+            let failed = records.filter { $0.status == .failed || $0.status == .skipped }
+            let counts = Dictionary(records.map { ($0.status.rawValue, 1) }, uniquingKeysWith: +)
+            printResult(json: json.json, .object([("recordings", .int(units.count)), ("counts", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+                                                  ("failed", .array(failed.map { .string("\($0.stage) \($0.participant ?? "group"): \($0.error ?? "")") }))]),
+                        "\(units.count) recording(s): " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                            + (failed.isEmpty ? "" : "\nfailed:\n" + failed.map { "  \($0.stage) \($0.participant ?? "group"): \($0.error ?? "")" }.joined(separator: "\n")))
+            if !failed.isEmpty { Foundation.exit(1) }
+        }
+    }
+}
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Check a pipeline specification (schema, stage types, parameters, connections).")
+    @Argument(help: "Pipeline specification (YAML).") var spec: String
+    @OptionGroup var json: JSONOption
+    func run() throws {
+        try runReportingErrors(json: json.json) {
+            let s = try PipelineSpec.load(path: spec)
+            printResult(json: json.json, .object([("valid", .bool(true)), ("stages", .array(s.stages.map { .string($0.id) }))]),
+                        "\(spec): valid (\(s.stages.count) stages: \(s.stages.map(\.id).joined(separator: " → ")))")
+        }
+    }
+}
+
+struct StagesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stages", abstract: "List stage types, or document one (stages show TYPE).")
+    @Argument(help: "show TYPE") var words: [String] = []
+    @OptionGroup var json: JSONOption
+    func run() throws {
+        let reg = StageRegistry.standard
+        if words.count == 2 && words[0] == "show" {
+            guard let t = reg.types[words[1]] else { throw ValidationError("unknown stage type \(words[1]); known: \(reg.types.keys.sorted().joined(separator: ", "))") }
+            let obj = JSONValue.object([("name", .string(t.name)), ("version", .string(t.version)), ("level", .string(t.level.rawValue)), ("summary", .string(t.summary)),
+                                        ("inputs", .array(t.inputs.map { .object([("name", .string($0.name)), ("help", .string($0.help))]) })),
+                                        ("outputs", .array(t.outputs.map { .object([("name", .string($0.name)), ("file", .string($0.file)), ("help", .string($0.help))]) })),
+                                        ("parameters", .array(t.parameters.map { .object([("name", .string($0.name)), ("default", $0.defaultValue), ("unit", .string($0.unit)), ("help", .string($0.help))]) }))])
+            var text = "\(t.name) (version \(t.version), \(t.level.rawValue) level): \(t.summary)\ninputs:\n"
+            text += t.inputs.map { "  \($0.name): \($0.help)" }.joined(separator: "\n") + "\noutputs:\n"
+            text += t.outputs.map { "  \($0.name) (\($0.file)): \($0.help)" }.joined(separator: "\n") + "\nparameters:\n"
+            text += t.parameters.map { "  \($0.name) = \($0.defaultValue.serialized())\($0.unit.isEmpty ? "" : " [\($0.unit)]"): \($0.help)" }.joined(separator: "\n")
+            printResult(json: json.json, obj, text)
+        } else if words.isEmpty {
+            let list = reg.types.values.sorted { $0.name < $1.name }
+            printResult(json: json.json, .array(list.map { .object([("name", .string($0.name)), ("level", .string($0.level.rawValue)), ("summary", .string($0.summary))]) }),
+                        list.map { "\($0.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \($0.level.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
+        } else {
+            throw ValidationError("usage: neuropipe stages [show TYPE]")
+        }
+    }
+}
+
+struct CacheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cache", abstract: "List, verify or garbage-collect a cache (ls | verify | gc).")
+    @Argument(help: "ls, verify or gc") var action: String
+    @Option(help: "Cache folder.") var cache: String = "derivatives/neuropipe/.neuropipe-cache"
+    @Option(name: .customLong("older-than"), help: "gc: remove entries older than this many days.") var olderThan: Double?
+    @Option(name: .customLong("keep-last"), help: "gc: keep only the N newest entries.") var keepLast: Int?
+    @OptionGroup var json: JSONOption
+    func run() throws {
+        try runReportingErrors(json: json.json) {
+            guard FileManager.default.fileExists(atPath: cache + "/entries") else { throw InputError(file: cache, field: "--cache", message: "not a NeuroPipe cache folder") }
+            let store = try CacheStore(root: cache)
+            switch action {
+            case "ls":
+                let e = store.entries()
+                printResult(json: json.json, .array(e.map { .object([("key", .string($0.key.description)), ("stage", $0.manifest.member("stage_id") ?? .null),
+                                                                     ("participant", $0.manifest.member("participant") ?? .null)]) }),
+                            e.map { "\($0.key)  \($0.manifest.member("stage_id")?.serialized() ?? "")  \($0.manifest.member("participant")?.serialized() ?? "group")" }.joined(separator: "\n"))
+            case "verify":
+                let problems = store.verify()
+                printResult(json: json.json, .object([("entries", .int(store.entries().count)), ("problems", .array(problems.map { .string("\($0.0): \($0.1)") }))]),
+                            problems.isEmpty ? "\(store.entries().count) entries verified" : problems.map { "\($0.0): \($0.1)" }.joined(separator: "\n"))
+                if !problems.isEmpty { Foundation.exit(1) }
+            case "gc":
+                let removed = store.gc(olderThan: olderThan.map { $0 * 86400 }, keepLast: keepLast)
+                printResult(json: json.json, .object([("removed", .array(removed.map { .string($0) }))]), "removed \(removed.count) entries")
+            default:
+                throw ValidationError("action must be ls, verify or gc")
+            }
+        }
+    }
+}
