@@ -106,9 +106,18 @@ public final class PipelineRunner: @unchecked Sendable {
         }
         let dest = outputRoot + "/" + relative
         let parent = (dest as NSString).deletingLastPathComponent
+        func inside(_ p: String) -> Bool {
+            let real = URL(fileURLWithPath: p).resolvingSymlinksInPath().path
+            return real == outputRoot || real.hasPrefix(outputRoot + "/")
+        }
+        // Check the deepest existing ancestor before creating anything, so no folder is made through a link.
+        var existing = parent
+        while !FileManager.default.fileExists(atPath: existing) { existing = (existing as NSString).deletingLastPathComponent }
+        guard inside(existing) else {
+            throw InputError(file: dest, field: "output path", message: "a symbolic link would place it outside the output folder")
+        }
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        let real = URL(fileURLWithPath: parent).resolvingSymlinksInPath().path
-        guard real == outputRoot || real.hasPrefix(outputRoot + "/") else {
+        guard inside(parent) else {
             throw InputError(file: dest, field: "output path", message: "a symbolic link would place it outside the output folder")
         }
         try AtomicFile.write(to: dest) { sink in

@@ -40,4 +40,5 @@ let pipelineSchemaText = #"""
     }
   }
 }
+
 """#

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+import NeuroCore
+@testable import NeuroPipeline
+
+enum PipelineFixtures {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// A 3-recording BIDS dataset from EEGMMIDB fixtures (sub-03 is a byte copy of sub-01, in a session folder).
+    static func bids() throws -> String {
+        let root = try tempDirectory() + "/bids"
+        for (sub, rel, src) in [("sub-01", "sub-01/eeg/sub-01_task-mi_eeg.edf", "S001R04.edf"), ("sub-02", "sub-02/eeg/sub-02_task-mi_eeg.edf", "S001R06.edf"),
+                                ("sub-03", "sub-03/ses-1/eeg/sub-03_ses-1_task-mi_eeg.edf", "S001R04.edf")] {
+            _ = sub
+            try FileManager.default.createDirectory(atPath: root + "/" + (rel as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: fixtures + "/edf/" + src, toPath: root + "/" + rel)
+        }
+        return root
+    }
+
+    static let spec = """
+    name: test
+    stages:
+      - id: filtered
+        uses: filter
+        with: {l_freq: 8, h_freq: 35, channels: "C3*,C4*,Cz*"}
+        from: {recording: input}
+      - id: bands
+        uses: bandpower
+        from: {recording: filtered.recording}
+      - id: table
+        uses: concat-tables
+        from: {tables: bands.table}
+    """
+
+    static func runner(_ specText: String, bids: String, out: String, cache: String? = nil) throws -> PipelineRunner {
+        let s = try PipelineSpec.parse(specText, path: "test.yaml")
+        let units = try DatasetDiscovery.bids(root: bids, datatype: s.datatype, suffix: s.suffix, extensions: s.extensions, participants: nil)
+        let r = try PipelineRunner(spec: s, units: units, output: out, cacheDirectory: cache)
+        r.log = { _ in }
+        return r
+    }
+
+    static func statuses(_ records: [StageRecord]) -> [String: Int] { Dictionary(records.map { ($0.status.rawValue, 1) }, uniquingKeysWith: +) }
+}
+
+struct PipelineSpecTests {
+    @Test func examplePipelinesAreValid() throws {
+        for f in try FileManager.default.contentsOfDirectory(atPath: PipelineFixtures.repo + "/pipelines") where f.hasSuffix(".yaml") {
+            _ = try PipelineSpec.load(path: PipelineFixtures.repo + "/pipelines/" + f)
+        }
+    }
+
+    @Test func embeddedSchemaEqualsTheDocumentedOne() throws {
+        #expect(try String(contentsOfFile: PipelineFixtures.repo + "/data-schemas/pipeline.schema.json", encoding: .utf8) == pipelineSchemaText)
+    }
+
+    @Test(arguments: [
+        ("stages:\n  - id: a\n    uses: nosuch\n    from: {recording: input}\n", "line 3", "unknown stage type"),
+        ("stages:\n  - id: a\n    uses: psd\n    with: {npersegg: 4}\n    from: {recording: input}\n", "line 4", "has no parameter \"npersegg\""),
+        ("stages:\n  - id: a\n    uses: psd\n", "line 2", "input \"recording\" is not connected"),
+        ("stages:\n  - id: a\n    uses: psd\n    from: {recording: b.spectra}\n", "line 4", "is not input or <earlier stage id>"),
+        ("stages:\n  - id: a\n    uses: filter\n    from: {recording: input}\n  - id: b\n    uses: psd\n    from: {recording: a.nope}\n", "line 7", "has no output \"nope\""),
+        ("stages:\n  - id: a\n    uses: psd\n    from: {recording: input}\n  - id: a\n    uses: psd\n    from: {recording: input}\n", "line 5", "duplicate stage id"),
+        ("stages:\n  - id: a\n    uses: psd\n    colour: red\n    from: {recording: input}\n", "line 2", "undocumented key \"colour\""),
+        ("stages: [\n", "YAML", "line 2, column 1"),
+    ])
+    func errorsPointAtTheYAML(text: String, position: String, message: String) {
+        #expect { try PipelineSpec.parse(text, path: "p.yaml") } throws: { e in
+            guard let e = e as? InputError else { return false }
+            return e.file == "p.yaml" && e.field.contains(position) && e.message.contains(message)
+        }
+    }
+}
+
+struct PipelineRunnerTests {
+    @Test func reRunsOnlyWhatChanged() throws {
+        let bids = try PipelineFixtures.bids()
+        let out = try tempDirectory() + "/out"
+        let first = try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).run()
+        // sub-03 is a copy of sub-01: its filter and band-power entries are the same content, served from the cache.
+        #expect(PipelineFixtures.statuses(first) == ["ran": 5, "cached": 2])
+        let table = try String(contentsOfFile: out + "/group/table_table.tsv", encoding: .utf8)
+        #expect(table.hasPrefix("participant_id\tchannel\t") && table.contains("sub-03\tC3..\t"))
+        #expect(FileManager.default.fileExists(atPath: out + "/sub-03/ses-1/eeg/sub-03_ses-1_task-mi_eeg_desc-bands_table.tsv"))
+        #expect(try String(contentsOfFile: out + "/dataset_description.json", encoding: .utf8).contains("\"DatasetType\": \"derivative\""))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/logs").count == 1)
+
+        // Unchanged: nothing runs.
+        #expect(PipelineFixtures.statuses(try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).run()) == ["cached": 7])
+        // Touched (new mtime, same bytes): nothing runs.
+        var t = [timespec(tv_sec: 2_000_000_000, tv_nsec: 0), timespec(tv_sec: 2_000_000_000, tv_nsec: 0)]
+        utimensat(AT_FDCWD, bids + "/sub-02/eeg/sub-02_task-mi_eeg.edf", &t, 0)
+        #expect(PipelineFixtures.statuses(try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).run()) == ["cached": 7])
+        // One parameter changed: that stage and its descendants run, the filter does not.
+        let changed = PipelineFixtures.spec.replacingOccurrences(of: "uses: bandpower\n", with: "uses: bandpower\n    with: {relative: true}\n")
+        let r3 = try PipelineFixtures.runner(changed, bids: bids, out: out).run()
+        #expect(r3.filter { $0.stage == "filtered" }.allSatisfy { $0.status == .cached })
+        #expect(r3.filter { $0.stage != "filtered" && $0.status == .ran }.count == 3, "bands for 2 distinct recordings + the group table")
+        // Content changed: its dependants run again.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: PipelineFixtures.fixtures + "/edf/S001R08.edf".replacingOccurrences(of: "R08", with: "R04")))
+        var edited = [UInt8](bytes)
+        edited[edited.count - 100] ^= 0x55  // one sample of the last record
+        try Data(edited).write(to: URL(fileURLWithPath: bids + "/sub-02/eeg/sub-02_task-mi_eeg.edf"))
+        let r4 = try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).run()
+        #expect(r4.filter { $0.status == .ran }.map(\.stage).sorted() == ["bands", "filtered", "table"])
+    }
+
+    @Test func outputsCannotEscapeThroughSymlinks() throws {
+        let bids = try PipelineFixtures.bids()
+        let out = try tempDirectory() + "/out"
+        let elsewhere = try tempDirectory()
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: out + "/sub-01", withDestinationPath: elsewhere)
+        let records = try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).run()
+        #expect(records.contains { $0.participant == "sub-01_task-mi_eeg" && $0.status == .failed && ($0.error ?? "").contains("outside the output folder") })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty)
+        #expect(throws: InputError.self) { try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).publish("/etc/hostname", to: "../x") }
+    }
+}
+
+/// The CLI under concurrency and kills: two runs at once on one cache, and runs killed at random points.
+struct PipelineRobustnessTests {
+    static let binary: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("neuropipe").path
+    }()
+
+    static func start(_ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    static func tree(_ root: String) throws -> [String: Data] {
+        var out = [String: Data]()
+        for f in try FileManager.default.subpathsOfDirectory(atPath: root) where !f.hasPrefix(".neuropipe-cache") && !f.hasPrefix("logs") {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root + "/" + f, isDirectory: &isDir), !isDir.boolValue { out[f] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + f)) }
+        }
+        return out
+    }
+
+    @Test func concurrentRunsOnOneCacheAndKilledRunsRecover() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { Issue.record("neuropipe binary not built at \(Self.binary)"); return }
+        let bids = try PipelineFixtures.bids()
+        let dir = try tempDirectory()
+        let spec = dir + "/p.yaml"
+        try PipelineFixtures.spec.write(toFile: spec, atomically: true, encoding: .utf8)
+        // Reference: one uninterrupted run.
+        let ref = try Self.start(["run", spec, "--bids", bids, "--out", dir + "/ref", "--jobs", "2"])
+        ref.waitUntilExit()
+        #expect(ref.terminationStatus == 0)
+        // Two runs at once sharing one cache.
+        let a = try Self.start(["run", spec, "--bids", bids, "--out", dir + "/a", "--cache", dir + "/shared", "--jobs", "2"])
+        let b = try Self.start(["run", spec, "--bids", bids, "--out", dir + "/b", "--cache", dir + "/shared", "--jobs", "2"])
+        a.waitUntilExit(); b.waitUntilExit()
+        #expect(a.terminationStatus == 0 && b.terminationStatus == 0)
+        #expect(try Self.tree(dir + "/a") == Self.tree(dir + "/ref") && Self.tree(dir + "/b") == Self.tree(dir + "/ref"))
+        // kill -9 at random points, then a complete run: identical outputs and a clean cache.
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<6 {
+            let k = try Self.start(["run", spec, "--bids", bids, "--out", dir + "/k", "--cache", dir + "/kcache", "--jobs", "2"])
+            usleep(UInt32.random(in: 20_000...700_000, using: &rng))
+            kill(k.processIdentifier, SIGKILL)
+            k.waitUntilExit()
+        }
+        let fin = try Self.start(["run", spec, "--bids", bids, "--out", dir + "/k", "--cache", dir + "/kcache", "--jobs", "2"])
+        fin.waitUntilExit()
+        #expect(fin.terminationStatus == 0)
+        #expect(try Self.tree(dir + "/k") == Self.tree(dir + "/ref"))
+        let v = try Self.start(["cache", "verify", "--cache", dir + "/kcache"])
+        v.waitUntilExit()
+        #expect(v.terminationStatus == 0, "no corrupt cache entry after kills")
+    }
+}
