@@ -44,7 +44,14 @@ public enum DatasetDiscovery {
     /// Every recording with an accepted extension directly in `folder`; participant from the file's name/path.
     public static func folder(_ folder: String, extensions: [String]) throws -> [RecordingUnit] {
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else { throw InputError(file: folder, field: "input", message: "not a readable folder") }
-        return files.sorted().compactMap { f in
+        return try list(files.sorted().map { folder + "/" + $0 }, extensions: extensions)
+    }
+
+    /// Explicit recordings (the spec's `inputs.files`); each must exist.
+    public static func list(_ paths: [String], extensions: [String]) throws -> [RecordingUnit] {
+        try paths.compactMap { path in
+            guard FileManager.default.fileExists(atPath: path) else { throw InputError(file: path, field: "inputs.files", message: "no such recording") }
+            let folder = (path as NSString).deletingLastPathComponent, f = (path as NSString).lastPathComponent
             guard let ext = extensions.first(where: { f.lowercased().hasSuffix($0) }) else { return nil }
             let stem = String(f.dropLast(ext.count))
             guard stem.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }) else { return nil }
@@ -52,6 +59,24 @@ public enum DatasetDiscovery {
             if !who.hasPrefix("sub-") { who = "sub-" + who.filter { $0.isLetter || $0.isNumber } }
             return RecordingUnit(participant: who, stem: stem, path: folder + "/" + f, relativeFolder: who)
         }
+    }
+
+    /// `participants.tsv` of a BIDS dataset: participant_id → column → value (n/a kept as text).
+    public static func participantsTable(root: String) throws -> (columns: [String], rows: [String: [String: String]])? {
+        let path = root + "/participants.tsv"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        guard let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init),
+              let idCol = header.firstIndex(of: "participant_id") else {
+            throw InputError(file: path, field: "header", message: "expected a participant_id column")
+        }
+        var rows = [String: [String: String]]()
+        for (i, l) in lines.dropFirst().enumerated() {
+            let cells = l.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count == header.count else { throw InputError(file: path, field: "line \(i + 2)", message: "\(cells.count) cells; expected \(header.count)") }
+            rows[cells[idCol]] = Dictionary(uniqueKeysWithValues: zip(header, cells))
+        }
+        return (header, rows)
     }
 }
 
@@ -85,6 +110,10 @@ public final class PipelineRunner: @unchecked Sendable {
     public var log: (String) -> Void = { print($0) }
     /// The source dataset recorded in dataset_description.json.
     public var sourceDataset: String?
+    /// A progress bar on stderr instead of one log line per stage (set when stderr is a terminal).
+    public var progress = false
+    /// participants.tsv of the dataset: offered to group stages as the input source `participants`.
+    public var participants: (columns: [String], rows: [String: [String: String]])?
 
     public init(spec: PipelineSpec, units: [RecordingUnit], output: String, cacheDirectory: String?, registry: StageRegistry = .standard) throws {
         self.spec = spec
@@ -150,9 +179,21 @@ public final class PipelineRunner: @unchecked Sendable {
         var failed = Set<Int>()
         let stopped = UncheckedSendableBox(Lock())
         nonisolated(unsafe) var stop = false
+        let total = participantStages.count * units.count + groupStages.count
+        let started = Date()
         func add(_ r: StageRecord) {
-            lock.withLock { records.append(r) }
-            log("\(r.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(r.stage)\(r.participant.map { " [\($0)]" } ?? "")\(r.error.map { ": \($0)" } ?? "")")
+            let done: Int = lock.withLock { records.append(r); return records.count }
+            if progress {
+                // One updating line on a terminal: done/total, counts, elapsed and a naive ETA.
+                let counts = lock.withLock { Dictionary(records.map { ($0.status.rawValue, 1) }, uniquingKeysWith: +) }
+                let elapsed = Date().timeIntervalSince(started)
+                let eta = done > 0 ? elapsed / Double(done) * Double(max(0, total - done)) : 0
+                let bar = String(repeating: "#", count: 30 * done / max(1, total)).padding(toLength: 30, withPad: ".", startingAt: 0)
+                FileHandle.standardError.write("\r[\(bar)] \(done)/\(total)  ran \(counts["ran"] ?? 0)  cached \(counts["cached"] ?? 0)  failed \(counts["failed"] ?? 0)  ETA \(Int(eta)) s   ".data(using: .utf8)!)
+                if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+            } else {
+                log("\(r.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(r.stage)\(r.participant.map { " [\($0)]" } ?? "")\(r.error.map { ": \($0)" } ?? "")")
+            }
         }
 
         // Participant level, `jobs` recordings at a time.
@@ -235,6 +276,16 @@ public final class PipelineRunner: @unchecked Sendable {
             do {
                 var inputs = [String: [String]](), who = [String: [String]](), hashes = [(String, ContentHash)]()
                 for (name, source) in stage.from {
+                    if source == "participants" {
+                        guard let table = participants else {
+                            throw InputError(file: spec.path, field: "stage \(stage.id) from.\(name)", message: "the dataset has no participants.tsv")
+                        }
+                        let path = cache.root + "/tmp/participants-\(getpid()).tsv"
+                        let ids = Array(Set(units.map(\.participant))).sorted()
+                        try TableWriter.writeTSV(header: table.columns, rows: ids.compactMap { id in table.rows[id].map { r in table.columns.map { r[$0] ?? "n/a" } } }, to: path)
+                        inputs[name] = [path]; who[name] = ["group"]; hashes.append((name, try ContentHash.ofFile(path)))
+                        continue
+                    }
                     if let p = groupProduced[source] {
                         inputs[name] = [p]; who[name] = ["group"]; hashes.append((name, try cache.memo.hash(of: p)))
                         continue

@@ -8,18 +8,47 @@ let pipelineSchemaText = #"""
   "title": "NeuroPipe pipeline specification (YAML)",
   "description": "A pipeline names its inputs and a list of stages. Participant-level stages run once per participant (BIDS sub-<label>); group-level stages run once with the outputs of every participant. `from` maps each stage input to `input` (the participant's recording) or `<stage id>.<output>`. Stage types, their inputs, outputs and parameters: `neuropipe stages`.",
   "type": "object",
-  "required": ["stages"],
+  "required": [
+    "stages"
+  ],
   "additionalProperties": false,
   "properties": {
-    "name": {"type": "string"},
-    "description": {"type": "string"},
+    "name": {
+      "type": "string"
+    },
+    "description": {
+      "type": "string"
+    },
     "inputs": {
       "type": "object",
       "additionalProperties": false,
       "properties": {
-        "datatype": {"enum": ["eeg", "func", "anat"], "description": "BIDS datatype folder searched for recordings (default eeg)."},
-        "suffix": {"type": "string", "description": "BIDS suffix of the recordings (default: the datatype)."},
-        "extensions": {"type": "array", "items": {"type": "string"}, "description": "Accepted file extensions (default .edf, .bdf)."}
+        "datatype": {
+          "enum": [
+            "eeg",
+            "func",
+            "anat"
+          ],
+          "description": "BIDS datatype folder searched for recordings (default eeg)."
+        },
+        "suffix": {
+          "type": "string",
+          "description": "BIDS suffix of the recordings (default: the datatype)."
+        },
+        "extensions": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          },
+          "description": "Accepted file extensions (default .edf, .bdf)."
+        },
+        "files": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          },
+          "description": "Explicit recordings (instead of --bids/--input); the participant comes from each file's name or folder."
+        }
       }
     },
     "stages": {
@@ -27,14 +56,38 @@ let pipelineSchemaText = #"""
       "minItems": 1,
       "items": {
         "type": "object",
-        "required": ["id", "uses"],
+        "required": [
+          "id",
+          "uses"
+        ],
         "additionalProperties": false,
         "properties": {
-          "id": {"type": "string", "description": "Letters, digits, dashes and underscores; unique."},
-          "uses": {"type": "string", "description": "A stage type from `neuropipe stages`."},
-          "level": {"enum": ["participant", "group"], "description": "Default: the stage type's level."},
-          "with": {"type": "object", "description": "Parameters of the stage type."},
-          "from": {"type": "object", "additionalProperties": {"type": "string"}, "description": "stage input → input | <stage id>.<output>"}
+          "id": {
+            "type": "string",
+            "description": "Letters, digits, dashes and underscores; unique."
+          },
+          "uses": {
+            "type": "string",
+            "description": "A stage type from `neuropipe stages`."
+          },
+          "level": {
+            "enum": [
+              "participant",
+              "group"
+            ],
+            "description": "Default: the stage type's level."
+          },
+          "with": {
+            "type": "object",
+            "description": "Parameters of the stage type."
+          },
+          "from": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "stage input → input | <stage id>.<output>"
+          }
         }
       }
     }

@@ -16,6 +16,8 @@ public struct PipelineSpec: Sendable {
     public var datatype: String
     public var suffix: String
     public var extensions: [String]
+    /// Explicit recordings from `inputs.files` (relative to the spec's folder), if given.
+    public var files: [String]
     public var stages: [Stage]
     /// SHA of the spec text, recorded in run logs.
     public var path: String
@@ -83,11 +85,11 @@ public struct PipelineSpec: Sendable {
                     throw InputError(file: path, field: locate(here + ".from." + input) + " (stage \(id), from.\(input))",
                                      message: "\(uses) has no input \"\(input)\"; it takes \(type.inputs.map(\.name).joined(separator: ", "))")
                 }
-                if source != "input" {
+                if source != "input" && source != "participants" {
                     let parts = source.split(separator: ".", maxSplits: 1).map(String.init)
                     guard parts.count == 2, let up = stages.first(where: { $0.id == parts[0] }) else {
                         throw InputError(file: path, field: locate(here + ".from." + input) + " (stage \(id), from.\(input))",
-                                         message: "\"\(source)\" is not input or <earlier stage id>.<output>")
+                                         message: "\"\(source)\" is not input, participants or <earlier stage id>.<output>")
                     }
                     guard registry.types[up.uses]!.outputs.contains(where: { $0.name == parts[1] }) else {
                         throw InputError(file: path, field: locate(here + ".from." + input) + " (stage \(id), from.\(input))",
@@ -104,6 +106,9 @@ public struct PipelineSpec: Sendable {
         return PipelineSpec(name: value.member("name")?.stringValue ?? (path as NSString).lastPathComponent, datatype: datatype,
                             suffix: inputs?.member("suffix")?.stringValue ?? datatype,
                             extensions: inputs?.member("extensions")?.arrayValue?.compactMap(\.stringValue) ?? [".edf", ".bdf"],
+                            files: (inputs?.member("files")?.arrayValue?.compactMap(\.stringValue) ?? []).map {
+                                $0.hasPrefix("/") ? $0 : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent($0)
+                            },
                             stages: stages, path: path)
     }
 

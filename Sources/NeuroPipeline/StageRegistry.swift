@@ -66,7 +66,7 @@ public struct StageRegistry: Sendable {
     public init(_ list: [StageType]) { types = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) }) }
 
     /// Every stage type NeuroPipe offers.
-    public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage])
+    public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage, joinParticipantsStage])
 
     /// Parameters with defaults filled in, checked against the declared ones.
     public func resolvedParameters(_ type: StageType, _ given: [(String, JSONValue)]) -> [String: JSONValue] {
@@ -217,4 +217,23 @@ let concatTablesStage = StageType(
         rows += lines.dropFirst().map { [who] + $0 }
     }
     try TableWriter.writeTSV(header: ["participant_id"] + (header ?? []), rows: rows, to: ctx.output("table.tsv"))
+}
+
+let joinParticipantsStage = StageType(
+    name: "join-participants", version: "1", level: .group, summary: "Adds participants.tsv columns (age, sex, group, …) to a table keyed by participant_id.",
+    inputs: [StagePort(name: "table", file: "", help: "group table with a participant_id column (e.g. concat-tables)"),
+             StagePort(name: "participants", file: "", help: "connect to `participants` (the dataset's participants.tsv)")],
+    outputs: [StagePort(name: "table", file: "table.tsv", help: "the table with the participants' columns appended")],
+    parameters: []) { ctx in
+    func read(_ p: String) throws -> (header: [String], rows: [[String]]) {
+        let lines = try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        return (lines.first ?? [], Array(lines.dropFirst()))
+    }
+    let (th, trows) = try read(ctx.inputs["table"]![0]), (ph, prows) = try read(ctx.inputs["participants"]![0])
+    guard let tid = th.firstIndex(of: "participant_id"), let pid = ph.firstIndex(of: "participant_id") else {
+        throw InputError(file: "", field: "participant_id", message: "both tables need a participant_id column")
+    }
+    let extra = ph.indices.filter { $0 != pid }
+    let byID = Dictionary(prows.map { ($0[pid], $0) }, uniquingKeysWith: { a, _ in a })
+    try TableWriter.writeTSV(header: th + extra.map { ph[$0] }, rows: trows.map { r in r + extra.map { byID[r[tid]]?[$0] ?? "n/a" } }, to: ctx.output("table.tsv"))
 }

@@ -20,21 +20,29 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var json: JSONOption
 
     func run() throws {
-        guard (bids == nil) != (input == nil) else { throw ValidationError("give exactly one of --bids DIR or --input DIR") }
+        guard (bids == nil) || (input == nil) else { throw ValidationError("give at most one of --bids DIR or --input DIR") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         try runReportingErrors(json: json.json) {
             let s = try PipelineSpec.load(path: spec)
-            let units = try bids.map { try DatasetDiscovery.bids(root: $0, datatype: s.datatype, suffix: s.suffix, extensions: s.extensions,
-                                                                  participants: participants.isEmpty ? nil : participants) }
-                ?? DatasetDiscovery.folder(input!, extensions: s.extensions)
+            let units: [RecordingUnit]
+            if let bids {
+                units = try DatasetDiscovery.bids(root: bids, datatype: s.datatype, suffix: s.suffix, extensions: s.extensions, participants: participants.isEmpty ? nil : participants)
+            } else if let input {
+                units = try DatasetDiscovery.folder(input, extensions: s.extensions)
+            } else {
+                guard !s.files.isEmpty else { throw ValidationError("give --bids DIR or --input DIR, or list inputs.files in the spec") }
+                units = try DatasetDiscovery.list(s.files, extensions: s.extensions)
+            }
             guard !units.isEmpty else {
-                throw InputError(file: bids ?? input!, field: "recordings", message: "no \(s.datatype) recordings (*_\(s.suffix)\(s.extensions.joined(separator: "|"))) found")
+                throw InputError(file: bids ?? input ?? spec, field: "recordings", message: "no \(s.datatype) recordings (*_\(s.suffix)\(s.extensions.joined(separator: "|"))) found")
             }
             let runner = try PipelineRunner(spec: s, units: units, output: out, cacheDirectory: cache)
             runner.jobs = jobs
             runner.failFast = failFast
             runner.dryRun = dryRun
             runner.sourceDataset = bids ?? input
+            runner.participants = try bids.flatMap { try DatasetDiscovery.participantsTable(root: $0) }
+            runner.progress = isatty(2) != 0 && !json.json
             if json.json { runner.log = { _ in } }
             let records = try runner.run()
             let failed = records.filter { $0.status == .failed || $0.status == .skipped }

@@ -60,7 +60,7 @@ struct PipelineSpecTests {
         ("stages:\n  - id: a\n    uses: nosuch\n    from: {recording: input}\n", "line 3", "unknown stage type"),
         ("stages:\n  - id: a\n    uses: psd\n    with: {npersegg: 4}\n    from: {recording: input}\n", "line 4", "has no parameter \"npersegg\""),
         ("stages:\n  - id: a\n    uses: psd\n", "line 2", "input \"recording\" is not connected"),
-        ("stages:\n  - id: a\n    uses: psd\n    from: {recording: b.spectra}\n", "line 4", "is not input or <earlier stage id>"),
+        ("stages:\n  - id: a\n    uses: psd\n    from: {recording: b.spectra}\n", "line 4", "is not input, participants or <earlier stage id>"),
         ("stages:\n  - id: a\n    uses: filter\n    from: {recording: input}\n  - id: b\n    uses: psd\n    from: {recording: a.nope}\n", "line 7", "has no output \"nope\""),
         ("stages:\n  - id: a\n    uses: psd\n    from: {recording: input}\n  - id: a\n    uses: psd\n    from: {recording: input}\n", "line 5", "duplicate stage id"),
         ("stages:\n  - id: a\n    uses: psd\n    colour: red\n    from: {recording: input}\n", "line 2", "undocumented key \"colour\""),
@@ -177,5 +177,53 @@ struct PipelineRobustnessTests {
         let v = try Self.start(["cache", "verify", "--cache", dir + "/kcache"])
         v.waitUntilExit()
         #expect(v.terminationStatus == 0, "no corrupt cache entry after kills")
+    }
+}
+
+struct ExamplePipelineTests {
+    static func validator(_ name: String) throws -> JSONSchemaValidator {
+        JSONSchemaValidator(schema: try JSONValue.parse(String(contentsOfFile: PipelineFixtures.repo + "/data-schemas/" + name, encoding: .utf8)))
+    }
+
+    @Test(arguments: ["motor-imagery.yaml", "resting-bandpower.yaml"])
+    func examplePipelineRunsOnSmallData(file: String) throws {
+        let bids = try PipelineFixtures.bids()
+        let out = try tempDirectory() + "/out"
+        let spec = try PipelineSpec.load(path: PipelineFixtures.repo + "/pipelines/" + file)
+        let units = try DatasetDiscovery.bids(root: bids, datatype: spec.datatype, suffix: spec.suffix, extensions: spec.extensions, participants: nil)
+        let runner = try PipelineRunner(spec: spec, units: units, output: out, cacheDirectory: nil)
+        runner.log = { _ in }
+        let records = try runner.run()
+        #expect(!records.contains { $0.status == .failed || $0.status == .skipped }, "\(records.filter { $0.status == .failed }.map { $0.error ?? "" })")
+        let logs = try FileManager.default.contentsOfDirectory(atPath: out + "/logs")
+        let log = try JSONValue.parse(String(contentsOfFile: out + "/logs/" + logs[0], encoding: .utf8))
+        #expect(try Self.validator("run-log.schema.json").validate(log) == [])
+        let manifests = try FileManager.default.contentsOfDirectory(atPath: out + "/.neuropipe-cache/entries")
+        for m in manifests {
+            let v = try JSONValue.parse(String(contentsOfFile: out + "/.neuropipe-cache/entries/\(m)/manifest.json", encoding: .utf8))
+            #expect(try Self.validator("cache-manifest.schema.json").validate(v) == [])
+        }
+    }
+
+    @Test func participantsColumnsJoinAndExplicitFileLists() throws {
+        let bids = try PipelineFixtures.bids()
+        try "participant_id\tage\tgroup\nsub-01\t71\tMCI\nsub-02\t68\tcontrol\nsub-03\tn/a\tcontrol\n".write(toFile: bids + "/participants.tsv", atomically: true, encoding: .utf8)
+        let text = PipelineFixtures.spec + """
+
+          - id: joined
+            uses: join-participants
+            from: {table: table.table, participants: participants}
+        """
+        let out = try tempDirectory() + "/out"
+        let r = try PipelineFixtures.runner(text, bids: bids, out: out)
+        r.participants = try DatasetDiscovery.participantsTable(root: bids)
+        _ = try r.run()
+        let joined = try String(contentsOfFile: out + "/group/joined_table.tsv", encoding: .utf8).split(separator: "\n")
+        #expect(joined[0].hasSuffix("\tage\tgroup") && joined.contains { $0.hasPrefix("sub-02\t") && $0.hasSuffix("\t68\tcontrol") })
+        // inputs.files instead of a dataset folder.
+        let listed = try PipelineSpec.parse("inputs:\n  files: [\(bids)/sub-02/eeg/sub-02_task-mi_eeg.edf]\n" + PipelineFixtures.spec.replacingOccurrences(of: "name: test\n", with: ""), path: "/tmp/x.yaml")
+        let units = try DatasetDiscovery.list(listed.files, extensions: listed.extensions)
+        #expect(units.map(\.participant) == ["sub-02"])
+        #expect(throws: InputError.self) { try DatasetDiscovery.list(["/nonexistent/sub-09_eeg.edf"], extensions: [".edf"]) }
     }
 }
