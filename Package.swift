@@ -48,7 +48,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmark driver for scripts/bench/edf (not a product).
-        .executableTarget(name: "neuropipe-bench", dependencies: ["NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann"], path: "scripts/bench/swift"),
+        .executableTarget(name: "neuropipe-bench", dependencies: ["NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroPipeline"], path: "scripts/bench/swift"),
 
         .testTarget(name: "NeuroCoreTests", dependencies: ["NeuroCore"]),
         .testTarget(name: "NeuroIOTests", dependencies: ["NeuroIO", "NeuroCore", "CHDF5", "CZlib"]),

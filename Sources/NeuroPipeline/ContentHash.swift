@@ -102,6 +102,20 @@ public final class HashMemo: @unchecked Sendable {
         return h
     }
 
+    /// Records that `file` (as it is now) has content hash `hash`, e.g. right after writing a copy of known content.
+    public func remember(_ file: String, hash: ContentHash) throws {
+        let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+        let id = try FileIdentity(path: absolute)
+        lock.withLock { entries[absolute] = (id, hash) }
+    }
+
+    /// The memoised hash of `file` if its identity is unchanged, without reading it.
+    public func knownHash(of file: String) -> ContentHash? {
+        let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+        guard let id = try? FileIdentity(path: absolute), let (known, h) = lock.withLock({ entries[absolute] }), known == id else { return nil }
+        return h
+    }
+
     /// Writes the memo (atomically) when it has a path.
     public func save() throws {
         guard let path else { return }

@@ -129,7 +129,8 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// Copies a cache output to `relative` inside the output root, refusing anything that would land outside it.
-    func publish(_ source: String, to relative: String) throws {
+    /// A destination already holding that content (known from the hash memo: a stat, no read) is left alone.
+    func publish(_ source: String, to relative: String, hash: ContentHash? = nil) throws {
         guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
             throw InputError(file: relative, field: "output path", message: "would be written outside the output folder")
         }
@@ -149,10 +150,12 @@ public final class PipelineRunner: @unchecked Sendable {
         guard inside(parent) else {
             throw InputError(file: dest, field: "output path", message: "a symbolic link would place it outside the output folder")
         }
+        if let hash, cache.memo.knownHash(of: dest) == hash { return }
         try AtomicFile.write(to: dest) { sink in
             let data = try Data(contentsOf: URL(fileURLWithPath: source))
             try sink.write([UInt8](data))
         }
+        if let hash { try cache.memo.remember(dest, hash: hash) }
     }
 
     /// Hash of an input file: from the cache manifest when it is a cache output, else the memo.
@@ -247,7 +250,7 @@ public final class PipelineRunner: @unchecked Sendable {
                             let p = entry.outputsDirectory + "/" + o.file
                             produced["\(stage.id).\(o.name)"] = (p, manifests[p]!)
                             let ext = (o.file as NSString).pathExtension
-                            try self.publish(p, to: "\(unit.relativeFolder)/\(unit.stem)_desc-\(stage.id)_\(o.name).\(ext)")
+                            try self.publish(p, to: "\(unit.relativeFolder)/\(unit.stem)_desc-\(stage.id)_\(o.name).\(ext)", hash: manifests[p])
                         }
                         add(StageRecord(stage: stage.id, participant: unit.stem, status: built ? .ran : .cached, seconds: Date().timeIntervalSince(t0), cacheKey: key.description))
                     } catch {
@@ -308,10 +311,11 @@ public final class PipelineRunner: @unchecked Sendable {
                                                                         ("parameters", .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))]) { dir in
                     try type.run(StageContext(inputs: inputs, parameters: params, outputDirectory: dir, participant: nil, inputParticipants: who))
                 }
+                let groupHashes = recordedHashes(entry)
                 for o in type.outputs {
                     let p = entry.outputsDirectory + "/" + o.file
                     groupProduced["\(stage.id).\(o.name)"] = p
-                    try publish(p, to: "group/\(stage.id)_\(o.name).\((o.file as NSString).pathExtension)")
+                    try publish(p, to: "group/\(stage.id)_\(o.name).\((o.file as NSString).pathExtension)", hash: groupHashes[p])
                 }
                 add(StageRecord(stage: stage.id, participant: nil, status: built ? .ran : .cached, seconds: Date().timeIntervalSince(t0), cacheKey: key.description))
             } catch {

@@ -5,12 +5,14 @@
 //   neuropipe-bench welch|fir FILE.f64 CHANNELS SFREQ   Welch PSD (nperseg 512) or MNE-default 1–40 Hz FIR band-pass
 //                                                      of a raw float64 [channels × samples] file
 //   neuropipe-bench riemann FILE TRIALS CHANNELS SAMPLES ORDER LAG   the stages of scripts/bench/riemann
+//   neuropipe-bench hash FILE                              xxHash3-128 throughput and memoised re-check time
 //   neuropipe-bench eig N                                  per-call time of SymmetricEigen at size N (one BLAS thread)
 import Foundation
 import NeuroCore
 import NeuroDSP
 import NeuroIO
 import NeuroLearn
+import NeuroPipeline
 import NeuroRiemann
 
 @main
@@ -18,6 +20,18 @@ struct NeuroPipeBench {
     static func main() throws {
         let args = CommandLine.arguments
         if args.count == 8 && args[1] == "riemann" { try riemann(args); return }
+        if args.count == 3 && args[1] == "hash" {  // content-hash throughput, then memoised re-checks
+            let t0 = Date()
+            let h = try ContentHash.ofFile(args[2])
+            let s = Date().timeIntervalSince(t0)
+            let size = Double(try FileIdentity(path: args[2]).size)
+            let memo = HashMemo(path: nil)
+            _ = try memo.hash(of: args[2])
+            let t1 = Date()
+            for _ in 0..<1000 { _ = try memo.hash(of: args[2]) }
+            print("neuropipe hash=\(h) seconds=\(s) GBps=\(size / s / 1e9) memo_recheck_ms=\(Date().timeIntervalSince(t1))")
+            return
+        }
         if args.count == 3 && args[1] == "eig" {  // per-call time of the symmetric eigendecomposition at size N
             let n = Int(args[2])!
             var a = Matrix(rows: n, cols: n + 224)
