@@ -324,6 +324,24 @@ public enum AtomicFile {
         return (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
+    /// Deletes temporary siblings (`.<name>.tmp-<pid>-<n>`) left under `root` by killed writers: only those whose
+    /// process no longer exists, so a concurrent writer's file is never touched. Folders named in `skipping` are not
+    /// entered. Returns the removed paths.
+    @discardableResult
+    public static func removeAbandonedTemporaries(under root: String, skipping: Set<String> = []) -> [String] {
+        var removed = [String]()
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return removed }
+        while let rel = walker.nextObject() as? String {
+            let name = (rel as NSString).lastPathComponent
+            if skipping.contains(name) { walker.skipDescendants(); continue }
+            guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards) else { continue }
+            let parts = name[marker.upperBound...].split(separator: "-")
+            guard parts.count == 2, let pid = Int32(parts[0]), UInt32(parts[1]) != nil, pid > 0 else { continue }
+            if kill(pid, 0) == -1 && errno == ESRCH, unlink(root + "/" + rel) == 0 { removed.append(root + "/" + rel) }
+        }
+        return removed
+    }
+
     public static func write(to path: String, _ body: (Sink) throws -> Void) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = temporarySibling(of: path)

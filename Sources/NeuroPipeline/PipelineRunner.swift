@@ -174,6 +174,8 @@ public final class PipelineRunner: @unchecked Sendable {
 
     /// Runs (or, with `dryRun`, plans) the pipeline; returns the records, also written to logs/run-<time>.json.
     public func run() throws -> [StageRecord] {
+        // A run killed while publishing leaves a hidden temporary beside the output it was replacing.
+        for p in AtomicFile.removeAbandonedTemporaries(under: outputRoot, skipping: [".neuropipe-cache"]) { log("removed a killed run's leftover \(p)") }
         let participantStages = spec.stages.filter { (registry.types[$0.uses]!.level == .participant && $0.level != .group) || $0.level == .participant }
         let groupStages = spec.stages.filter { s in !participantStages.contains { $0.id == s.id } }
         let lock = Lock()
