@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "NeuroDSPTests", dependencies: ["NeuroDSP", "NeuroCore"]),
         .testTarget(name: "NeuroLearnTests", dependencies: ["NeuroLearn", "NeuroCore"]),
         .testTarget(name: "NeuroRiemannTests", dependencies: ["NeuroRiemann", "NeuroLearn", "NeuroCore"]),
-        .testTarget(name: "NeuroPipelineTests", dependencies: ["NeuroPipeline", "NeuroCore", "neuropipe"]),
+        .testTarget(name: "NeuroPipelineTests", dependencies: ["NeuroPipeline", "NeuroCore", "NeuroIO", "neuropipe"]),
         .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore", "neuropipe"]),
     ],
     swiftLanguageModes: [.v6]

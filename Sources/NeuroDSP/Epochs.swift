@@ -19,6 +19,15 @@ public struct Epochs: Sendable {
     /// Candidates not kept: (event onset s, label, reason).
     public var dropped: [(onset: Double, label: String, reason: String)]
 
+    /// `data` is `[trials × channels × samples]`, row-major.
+    public init(data: [Double], trials: Int, channels: Int, samples: Int, labels: [String], groups: [String],
+                sampleRate: Double, channelNames: [String], tmin: Double, onsets: [Double],
+                dropped: [(onset: Double, label: String, reason: String)] = []) {
+        self.data = data; self.trials = trials; self.channels = channels; self.samples = samples
+        self.labels = labels; self.groups = groups; self.sampleRate = sampleRate
+        self.channelNames = channelNames; self.tmin = tmin; self.onsets = onsets; self.dropped = dropped
+    }
+
     public func trial(_ t: Int) -> Matrix {
         Matrix(rows: channels, cols: samples, storage: Array(data[(t * channels * samples)..<((t + 1) * channels * samples)]))
     }

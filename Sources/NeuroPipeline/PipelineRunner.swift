@@ -1,5 +1,6 @@
 import Foundation
 import NeuroCore
+import NeuroDSP
 import NeuroIO
 
 /// One recording the participant-level stages run on.
@@ -47,9 +48,22 @@ public enum DatasetDiscovery {
         return try list(files.sorted().map { folder + "/" + $0 }, extensions: extensions)
     }
 
-    /// Explicit recordings (the spec's `inputs.files`); each must exist.
-    public static func list(_ paths: [String], extensions: [String]) throws -> [RecordingUnit] {
-        try paths.compactMap { path in
+    /// Explicit recordings (the spec's `inputs.files`, which may hold `*`/`?` patterns in the file name); each
+    /// plain path must exist.
+    public static func list(_ patterns: [String], extensions: [String]) throws -> [RecordingUnit] {
+        var paths = [String]()
+        for p in patterns {
+            let name = (p as NSString).lastPathComponent
+            if name.contains("*") || name.contains("?") {
+                let dir = (p as NSString).deletingLastPathComponent
+                let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().filter { ChannelOps.wildcardMatch(name, $0) }
+                guard !files.isEmpty else { throw InputError(file: p, field: "inputs.files", message: "the pattern matches no file") }
+                paths += files.map { dir + "/" + $0 }
+            } else {
+                paths.append(p)
+            }
+        }
+        return try paths.compactMap { path in
             guard FileManager.default.fileExists(atPath: path) else { throw InputError(file: path, field: "inputs.files", message: "no such recording") }
             let folder = (path as NSString).deletingLastPathComponent, f = (path as NSString).lastPathComponent
             guard let ext = extensions.first(where: { f.lowercased().hasSuffix($0) }) else { return nil }

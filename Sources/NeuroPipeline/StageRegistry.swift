@@ -66,7 +66,8 @@ public struct StageRegistry: Sendable {
     public init(_ list: [StageType]) { types = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) }) }
 
     /// Every stage type NeuroPipe offers.
-    public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage, joinParticipantsStage])
+    public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage, joinParticipantsStage,
+                                                   resampleStage, spectralFeaturesStage, connectivityStage, niftiVoxelsStage])
 
     /// Parameters with defaults filled in, checked against the declared ones.
     public func resolvedParameters(_ type: StageType, _ given: [(String, JSONValue)]) -> [String: JSONValue] {
@@ -106,9 +107,16 @@ let psdStage = StageType(
     name: "psd", version: "1", level: .participant, summary: "Welch power spectral density (scipy.signal.welch conventions).",
     inputs: [StagePort(name: "recording", file: "", help: "recording")],
     outputs: [StagePort(name: "spectra", file: "spectra.h5", help: "/psd [channels × freqs], /freqs (HDF5 spectra layout)")],
-    parameters: [StageParameter(name: "nperseg", defaultValue: .null, unit: "samples", help: "segment length (default 256)"),
+    parameters: [StageParameter(name: "method", defaultValue: .string("welch"), unit: "", help: "welch or multitaper"),
+                 StageParameter(name: "nperseg", defaultValue: .null, unit: "samples", help: "Welch segment length (default 256)"),
                  StageParameter(name: "fmax", defaultValue: .null, unit: "Hz", help: "highest frequency kept"), channelsParameter]) { ctx in
     let (_, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    if ctx.string("method") == "multitaper" {
+        let (f, p) = try Multitaper.psd(x, sampleRate: fs, fmax: ctx.double("fmax") ?? .infinity)
+        try HDF5Layout.writeSpectra(psd: p, freqs: f, channelNames: names, sampleRate: fs, settings: [("method", .string("multitaper")), ("normalization", .string("length"))],
+                                    source: (ctx.inputs["recording"]![0] as NSString).lastPathComponent, to: ctx.output("spectra.h5"))
+        return
+    }
     var s = WelchSettings()
     s.nperseg = ctx.int("nperseg")
     let (freqs, psd) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
@@ -236,4 +244,86 @@ let joinParticipantsStage = StageType(
     let extra = ph.indices.filter { $0 != pid }
     let byID = Dictionary(prows.map { ($0[pid], $0) }, uniquingKeysWith: { a, _ in a })
     try TableWriter.writeTSV(header: th + extra.map { ph[$0] }, rows: trows.map { r in r + extra.map { byID[r[tid]]?[$0] ?? "n/a" } }, to: ctx.output("table.tsv"))
+}
+
+let resampleStage = StageType(
+    name: "resample", version: "1", level: .participant, summary: "Rational resampling (scipy.signal.resample_poly) to a new rate.",
+    inputs: [StagePort(name: "recording", file: "", help: "recording")],
+    outputs: [StagePort(name: "recording", file: "recording.h5", help: "resampled recording (annotations kept in seconds)")],
+    parameters: [StageParameter(name: "sfreq", defaultValue: .null, unit: "Hz", help: "target rate (up/down from the ratio of whole rates)"), channelsParameter]) { ctx in
+    let (rec, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    guard let target = ctx.double("sfreq"), target > 0, target == target.rounded(), fs == fs.rounded() else {
+        throw InputError(file: "", field: "with.sfreq", message: "give a whole target rate; the recording's rate must be whole too (got \(fs) Hz)")
+    }
+    let y = try Resampler.resamplePoly(x, up: Int(target), down: Int(fs))
+    var out = SignalPreparation.replacing(rec, names: names, with: y)
+    out.signal.channels = out.signal.channels.map { var c = $0; c.sampleRate = target; return c }
+    out.segments = [Segment(onset: 0, duration: Double(y.cols) / target, dataOffset: 0)]
+    try HDF5Layout.writeContinuous(out, source: (ctx.inputs["recording"]![0] as NSString).lastPathComponent, to: ctx.output("recording.h5"))
+}
+
+let spectralFeaturesStage = StageType(
+    name: "spectral-features", version: "1", level: .participant,
+    summary: "Per channel: individual alpha frequency (peak, centre of gravity), spectral entropy, aperiodic exponent.",
+    inputs: [StagePort(name: "recording", file: "", help: "recording")],
+    outputs: [StagePort(name: "table", file: "spectral_features.tsv", help: "one row per channel")],
+    parameters: [channelsParameter]) { ctx in
+    let (_, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    var s = WelchSettings()
+    s.nperseg = Int((4 * fs).rounded())
+    let (f, p) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
+    let rows = names.indices.map { c -> [String] in
+        let iaf = SpectralFeatures.alphaPeak(p.row(c), freqs: f)
+        let ap = SpectralFeatures.aperiodicExponent(p.row(c), freqs: f)
+        return [names[c], TableWriter.cell(iaf.peak), TableWriter.cell(iaf.centreOfGravity), TableWriter.cell(SpectralFeatures.spectralEntropy(p.row(c), freqs: f)),
+                TableWriter.cell(ap.exponent), TableWriter.cell(ap.offset)]
+    }
+    try TableWriter.writeTSV(header: ["channel", "iaf_peak_hz", "iaf_cog_hz", "spectral_entropy", "aperiodic_exponent", "aperiodic_offset"], rows: rows,
+                             to: ctx.output("spectral_features.tsv"))
+}
+
+let connectivityStage = StageType(
+    name: "connectivity", version: "1", level: .participant,
+    summary: "Band-averaged coherence, imaginary coherency (Welch) and PLI/wPLI (over epochs) for every channel pair.",
+    inputs: [StagePort(name: "epochs", file: "", help: "HDF5 epochs")],
+    outputs: [StagePort(name: "table", file: "connectivity.tsv", help: "one row per channel pair and band")],
+    parameters: [StageParameter(name: "bands", defaultValue: .null, unit: "Hz", help: "name=low-high,... (default delta…gamma)")]) { ctx in
+    let e = try EpochsFile.read(path: ctx.inputs["epochs"]![0])
+    let bands = try ctx.string("bands").map { try FrequencyBand.parse($0) } ?? FrequencyBand.defaults
+    let c = e.trials.first?.rows ?? 0
+    let pairs = (0..<c).flatMap { i in ((i + 1)..<c).map { (i, $0) } }
+    var epochs = Epochs(data: e.trials.flatMap(\.storage), trials: e.trials.count, channels: c, samples: e.trials.first?.cols ?? 0, labels: e.labels,
+                        groups: e.groups ?? [], sampleRate: e.sampleRate, channelNames: e.channelNames, tmin: 0, onsets: [], dropped: [])
+    epochs.groups = epochs.groups.isEmpty ? [String](repeating: "", count: epochs.trials) : epochs.groups
+    let (pf, pli, wpli) = try SpectralFeatures.phaseLagIndices(epochs, pairs: pairs)
+    // Coherence: cross-spectra averaged over epochs. The epochs are laid end to end and Welch uses one
+    // segment per epoch with no overlap, so no segment crosses an epoch boundary (MNE's epoch averaging).
+    var settings = WelchSettings()
+    settings.nperseg = epochs.samples
+    settings.noverlap = 0
+    var joined = Matrix(rows: c, cols: epochs.samples * epochs.trials, storage: [Double](repeating: 0, count: c * epochs.samples * epochs.trials))
+    for (t, m) in e.trials.enumerated() {
+        for ch in 0..<c { for s in 0..<epochs.samples { joined.storage[ch * joined.cols + t * epochs.samples + s] = m.storage[ch * m.cols + s] } }
+    }
+    let (freqs, cohAll, imagAll) = try WelchPSD.coherence(joined, sampleRate: e.sampleRate, pairs: pairs, settings: settings)
+    func bandMean(_ v: [Double], _ f: [Double], _ b: FrequencyBand) -> Double {
+        let idx = f.indices.filter { f[$0] >= b.low && f[$0] < b.high }
+        return idx.isEmpty ? .nan : idx.reduce(0.0) { $0 + v[$1] } / Double(idx.count)
+    }
+    var rows = [[String]]()
+    for (k, (i, j)) in pairs.enumerated() {
+        for b in bands {
+            rows.append([e.channelNames[i], e.channelNames[j], b.name, TableWriter.cell(bandMean(cohAll[k], freqs, b)),
+                         TableWriter.cell(bandMean(imagAll[k], freqs, b)), TableWriter.cell(bandMean(pli[k], pf, b)), TableWriter.cell(bandMean(wpli[k], pf, b))])
+        }
+    }
+    try TableWriter.writeTSV(header: ["channel_a", "channel_b", "band", "coherence", "imaginary_coherency", "pli", "wpli"], rows: rows, to: ctx.output("connectivity.tsv"))
+}
+
+let niftiVoxelsStage = StageType(
+    name: "nifti-voxels", version: "1", level: .participant, summary: "4-D NIfTI → [voxels × timepoints] HDF5 (voxels layout), all voxels.",
+    inputs: [StagePort(name: "image", file: "", help: "NIfTI image (inputs.datatype: func, extensions [.nii.gz, .nii])")],
+    outputs: [StagePort(name: "voxels", file: "voxels.h5", help: "HDF5 voxels layout")],
+    parameters: []) { ctx in
+    _ = try Conversion.convert(input: ctx.inputs["image"]![0], output: ctx.output("voxels.h5"))
 }

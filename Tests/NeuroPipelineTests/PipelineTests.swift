@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import NeuroCore
+import NeuroIO
 @testable import NeuroPipeline
 
 enum PipelineFixtures {
@@ -225,5 +226,86 @@ struct ExamplePipelineTests {
         let units = try DatasetDiscovery.list(listed.files, extensions: listed.extensions)
         #expect(units.map(\.participant) == ["sub-02"])
         #expect(throws: InputError.self) { try DatasetDiscovery.list(["/nonexistent/sub-09_eeg.edf"], extensions: [".edf"]) }
+    }
+
+    @Test func fileListPatternsExpandOrFailLoudly() throws {
+        let bids = try PipelineFixtures.bids()
+        let units = try DatasetDiscovery.list([bids + "/sub-0?/eeg/*.edf".replacingOccurrences(of: "sub-0?", with: "sub-02"), bids + "/sub-01/eeg/sub-01_*_eeg.edf"], extensions: [".edf"])
+        #expect(units.map(\.participant) == ["sub-02", "sub-01"])
+        #expect { try DatasetDiscovery.list([bids + "/sub-01/eeg/*.bdf"], extensions: [".bdf"]) } throws: { e in
+            (e as? InputError)?.message.contains("matches no file") == true
+        }
+    }
+
+    @Test func resampleSpectralFeaturesMultitaperAndConnectivityStagesRun() throws {
+        let bids = try PipelineFixtures.bids()
+        let out = try tempDirectory() + "/out"
+        let text = """
+        name: more-stages
+        stages:
+          - id: low
+            uses: resample
+            with: {sfreq: 80, channels: "C3*,C4*,Cz*"}
+            from: {recording: input}
+          - id: mt
+            uses: psd
+            with: {method: multitaper}
+            from: {recording: low.recording}
+          - id: features
+            uses: spectral-features
+            from: {recording: low.recording}
+          - id: epochs
+            uses: epochs
+            with: {length: 2}
+            from: {recording: low.recording}
+          - id: conn
+            uses: connectivity
+            with: {bands: "alpha=8-13,beta=13-30"}
+            from: {epochs: epochs.epochs}
+        """
+        let records = try PipelineFixtures.runner(text, bids: bids, out: out).run()
+        #expect(!records.contains { $0.status == .failed || $0.status == .skipped }, "\(records.compactMap(\.error))")
+        let files = (FileManager.default.enumerator(atPath: out + "/sub-01")?.allObjects as? [String]) ?? []
+        func output(_ suffix: String) throws -> String {
+            let f = try #require(files.first { $0.hasSuffix(suffix) }, "no *\(suffix) in \(files)")
+            return out + "/sub-01/" + f
+        }
+        let h5 = try HDF5File(path: try output("desc-mt_spectra.h5"))
+        let freqs = try h5.readDoubles("/freqs").values
+        #expect(freqs.last! <= 40 && freqs.last! > 39 && freqs.count > 1000, "multitaper keeps the full-length frequency grid; Welch would give 129 bins")
+        let e = try EpochsFile.read(path: try output("desc-epochs_epochs.h5"))
+        #expect(e.sampleRate == 80 && e.trials.first?.cols == 160 && e.trials.first?.rows == 3)
+        let feats = try String(contentsOfFile: try output("desc-features_table.tsv"), encoding: .utf8).split(separator: "\n")
+        #expect(feats.count == 4 && feats[0].hasPrefix("channel\tiaf_peak_hz"))
+        let documented = try JSONValue.parse(String(contentsOfFile: PipelineFixtures.repo + "/data-schemas/tsv-tables.json", encoding: .utf8))
+        func documentedColumns(_ table: String) -> [String] {
+            guard case .object(let tables) = documented, case .object(let cols)? = tables.first(where: { $0.0 == table })?.1 else { return [] }
+            return cols.map(\.0)
+        }
+        #expect(feats[0].split(separator: "\t").map(String.init) == documentedColumns("spectral_features.tsv"))
+        let connText = try String(contentsOfFile: try output("desc-conn_table.tsv"), encoding: .utf8)
+        #expect(connText.split(separator: "\n")[0].split(separator: "\t").map(String.init) == documentedColumns("connectivity.tsv"))
+        let conn = connText.split(separator: "\n").dropFirst()
+        #expect(conn.count == 3 * 2)
+        for row in conn {
+            let v = row.split(separator: "\t").suffix(4).map { Double($0)! }
+            // coherence and PLI in [0, 1]; |imaginary coherency|² ≤ magnitude-squared coherence.
+            #expect(v[0] >= 0 && v[0] <= 1 && v[2] >= 0 && v[2] <= 1 && v[3] >= 0 && v[3] <= 1 && v[1] * v[1] <= v[0] + 1e-12, "\(row)")
+        }
+    }
+
+    @Test func leftoversOfKilledPublishersAreRemovedButLiveOnesKept() throws {
+        let bids = try PipelineFixtures.bids()
+        let out = try tempDirectory() + "/out"
+        try FileManager.default.createDirectory(atPath: out + "/group", withIntermediateDirectories: true)
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let dead = out + "/group/.table_table.tsv.tmp-\(gone.processIdentifier)-17", live = out + "/group/.x.tsv.tmp-\(getpid())-18"
+        for f in [dead, live] { try Data("partial".utf8).write(to: URL(fileURLWithPath: f)) }
+        _ = try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).run()
+        #expect(!FileManager.default.fileExists(atPath: dead), "a dead writer's temporary is swept")
+        #expect(FileManager.default.fileExists(atPath: live), "a live writer's temporary is left alone")
     }
 }
