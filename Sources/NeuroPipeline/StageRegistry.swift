@@ -67,7 +67,7 @@ public struct StageRegistry: Sendable {
 
     /// Every stage type NeuroPipe offers.
     public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage, joinParticipantsStage,
-                                                   resampleStage, spectralFeaturesStage, connectivityStage, niftiVoxelsStage])
+                                                   resampleStage, spectralFeaturesStage, connectivityStage, convertStage])
 
     /// Parameters with defaults filled in, checked against the declared ones.
     public func resolvedParameters(_ type: StageType, _ given: [(String, JSONValue)]) -> [String: JSONValue] {
@@ -170,28 +170,33 @@ let epochsStage = StageType(
 }
 
 let covarianceStage = StageType(
-    name: "covariance", version: "1", level: .participant, summary: "Covariance (optionally augmented) of every epoch.",
+    name: "covariance", version: "2", level: .participant, summary: "Covariance (optionally augmented) of every epoch; Riemannian mean and tangent vectors.",
     inputs: [StagePort(name: "epochs", file: "", help: "HDF5 epochs")],
     outputs: [StagePort(name: "covariances", file: "covariances.h5", help: "HDF5 covariances layout")],
     parameters: [StageParameter(name: "estimator", defaultValue: .string("lwf"), unit: "", help: "scm, cov, lwf, oas, shrinkage:S"),
                  StageParameter(name: "order", defaultValue: .int(1), unit: "", help: "augmented covariance order"),
-                 StageParameter(name: "lag", defaultValue: .int(1), unit: "samples", help: "augmented covariance lag")]) { ctx in
-    let e = try EpochsFile.read(path: ctx.inputs["epochs"]![0])
+                 StageParameter(name: "lag", defaultValue: .int(1), unit: "samples", help: "augmented covariance lag"),
+                 StageParameter(name: "mean", defaultValue: .bool(false), unit: "", help: "also write the Riemannian mean /mean"),
+                 StageParameter(name: "tangent", defaultValue: .bool(false), unit: "", help: "also write /tangent_vectors at that mean")]) { ctx in
+    let path = ctx.inputs["epochs"]![0]
+    let e = try EpochsFile.read(path: path)
     let est = try CovarianceEstimator(name: ctx.string("estimator") ?? "lwf")
-    let covs = try est.estimateAll(try e.trials.map { try AugmentedCovariance.embed($0, order: ctx.int("order") ?? 1, lag: ctx.int("lag") ?? 1) })
-    try HDF5Layout.writeCovariances(covs, labels: e.labels, mean: nil, tangent: nil,
-                                    attributes: [("estimator", .string(est.name)), ("order", .int(ctx.int("order") ?? 1)), ("lag", .int(ctx.int("lag") ?? 1))],
+    let (order, lag) = (ctx.int("order") ?? 1, ctx.int("lag") ?? 1)
+    let c = try EpochCovariances(trials: e.trials, estimator: est, order: order, lag: lag, mean: ctx.bool("mean"), tangent: ctx.bool("tangent"))
+    try HDF5Layout.writeCovariances(c.covariances, labels: e.labels, mean: c.mean, tangent: c.tangent,
+                                    attributes: [("estimator", .string(est.name)), ("order", .int(order)), ("lag", .int(lag)),
+                                                 ("source", .string((path as NSString).lastPathComponent)), ("mean_converged", c.meanConverged.map { .bool($0) } ?? .null)],
                                     to: ctx.output("covariances.h5"))
 }
 
 let classifyStage = StageType(
-    name: "classify", version: "1", level: .group, summary: "Cross-validated Riemannian classification of every participant's epochs together.",
+    name: "classify", version: "2", level: .group, summary: "Cross-validated Riemannian classification of every participant's epochs together.",
     inputs: [StagePort(name: "epochs", file: "", help: "HDF5 epochs of each participant")],
     outputs: [StagePort(name: "results", file: "results.json", help: "per-fold and mean metrics")],
     parameters: [StageParameter(name: "pipeline", defaultValue: .string("ts-lr"), unit: "", help: PipelineName.allCases.map(\.rawValue).joined(separator: ", ")),
                  StageParameter(name: "estimator", defaultValue: .string("lwf"), unit: "", help: "covariance estimator"),
-                 StageParameter(name: "order", defaultValue: .int(1), unit: "", help: "ACM order"),
-                 StageParameter(name: "lag", defaultValue: .int(1), unit: "samples", help: "ACM lag"),
+                 StageParameter(name: "order", defaultValue: .int(1), unit: "", help: "ACM order, or auto (AMI lag + false nearest neighbours), or grid (orders 1-10 × lags 1-10, inner 3-fold CV)"),
+                 StageParameter(name: "lag", defaultValue: .int(1), unit: "samples", help: "ACM lag (with a numeric order)"),
                  StageParameter(name: "cv", defaultValue: .string("stratified:5"), unit: "", help: "stratified:K, shuffle:K:SEED or group")]) { ctx in
     var trials = [Matrix](), labels = [String](), groups = [String]()
     for path in ctx.inputs["epochs"]! {
@@ -199,15 +204,13 @@ let classifyStage = StageType(
         trials += e.trials; labels += e.labels; groups += e.groups ?? [String](repeating: "", count: e.labels.count)
     }
     guard let p = PipelineName(rawValue: ctx.string("pipeline") ?? "ts-lr") else { throw InputError(file: "", field: "with.pipeline", message: "unknown pipeline") }
-    let r = try RiemannianEvaluation(pipeline: p, estimator: try CovarianceEstimator(name: ctx.string("estimator") ?? "lwf"),
-                                     embedding: .fixed(order: ctx.int("order") ?? 1, lag: ctx.int("lag") ?? 1))
-        .run(epochs: trials, labels: labels, groups: groups, cv: try CrossValidationScheme(text: ctx.string("cv") ?? "stratified:5"))
-    try TableWriter.writeJSON(.object([
-        ("pipeline", .string(r.pipeline)), ("classes", .array(r.classes.map { .string($0) })), ("n_trials", .int(trials.count)),
-        ("folds", .array(r.folds.map { .object([("test_indices", .array($0.testIndices.map { .int($0) })), ("accuracy", .finite($0.accuracy)),
-                                                ("balanced_accuracy", .finite($0.balancedAccuracy)), ("auc", .finite($0.auc))]) })),
-        ("accuracy", .finite(r.mean(\.accuracy))), ("balanced_accuracy", .finite(r.mean(\.balancedAccuracy))), ("auc", .finite(r.mean(\.auc))),
-    ]), to: ctx.output("results.json"))
+    let orderText = ctx.string("order") ?? ctx.int("order").map(String.init) ?? "1"
+    let embedding: EmbeddingChoice
+    do { embedding = try EmbeddingChoice(order: orderText, lag: ctx.int("lag") ?? 1) } catch let e as InputError { throw InputError(file: "", field: "with." + e.field, message: e.message) }
+    let estimator = ctx.string("estimator") ?? "lwf", cv = ctx.string("cv") ?? "stratified:5"
+    let r = try RiemannianEvaluation(pipeline: p, estimator: try CovarianceEstimator(name: estimator), embedding: embedding)
+        .run(epochs: trials, labels: labels, groups: groups, cv: try CrossValidationScheme(text: cv))
+    try TableWriter.writeJSON(r.json(estimator: estimator, cv: cv, trials: trials.count), to: ctx.output("results.json"))
 }
 
 let concatTablesStage = StageType(
@@ -320,10 +323,11 @@ let connectivityStage = StageType(
     try TableWriter.writeTSV(header: ["channel_a", "channel_b", "band", "coherence", "imaginary_coherency", "pli", "wpli"], rows: rows, to: ctx.output("connectivity.tsv"))
 }
 
-let niftiVoxelsStage = StageType(
-    name: "nifti-voxels", version: "1", level: .participant, summary: "4-D NIfTI → [voxels × timepoints] HDF5 (voxels layout), all voxels.",
-    inputs: [StagePort(name: "image", file: "", help: "NIfTI image (inputs.datatype: func, extensions [.nii.gz, .nii])")],
-    outputs: [StagePort(name: "voxels", file: "voxels.h5", help: "HDF5 voxels layout")],
-    parameters: []) { ctx in
-    _ = try Conversion.convert(input: ctx.inputs["image"]![0], output: ctx.output("voxels.h5"))
+let convertStage = StageType(
+    name: "convert", version: "1", level: .participant,
+    summary: "Any readable file → NeuroPipe HDF5: recordings (EDF/BDF/CSV) to the continuous layout, NIfTI to [voxels × timepoints].",
+    inputs: [StagePort(name: "input", file: "", help: "recording or NIfTI image (with inputs.datatype func and extensions [.nii.gz, .nii] for fMRI)")],
+    outputs: [StagePort(name: "data", file: "data.h5", help: "HDF5 continuous or voxels layout")],
+    parameters: [StageParameter(name: "mask", defaultValue: .null, unit: "", help: "NIfTI mask: keep only its non-zero voxels")]) { ctx in
+    _ = try Conversion.convert(input: ctx.inputs["input"]![0], output: ctx.output("data.h5"), mask: ctx.string("mask"))
 }

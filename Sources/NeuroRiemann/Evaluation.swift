@@ -26,6 +26,19 @@ public enum EmbeddingChoice: Sendable, Equatable {
     case grid(orders: [Int], lags: [Int], innerFolds: Int)
     /// Takens-style: AMI lag, false-nearest-neighbour order (EmbeddingSelection).
     case auto(maxOrder: Int, maxLag: Int)
+
+    /// From user text: a positive order with a positive lag, `auto` (orders and lags 1–10), or `grid` (orders 1–10 ×
+    /// lags 1–10, inner 3-fold CV).
+    public init(order: String, lag: Int) throws {
+        switch order {
+        case "auto": self = .auto(maxOrder: 10, maxLag: 10)
+        case "grid": self = .grid(orders: Array(1...10), lags: Array(1...10), innerFolds: 3)
+        default:
+            guard let o = Int(order), o >= 1 else { throw InputError(file: "", field: "order", message: "expected a positive integer, auto or grid; got \"\(order)\"") }
+            guard lag >= 1 else { throw InputError(file: "", field: "lag", message: "expected a positive integer; got \(lag)") }
+            self = .fixed(order: o, lag: lag)
+        }
+    }
 }
 
 public enum CrossValidationScheme: Sendable, Equatable {
@@ -71,6 +84,20 @@ public struct EvaluationResult: Sendable {
     public var classes: [String]
     public var folds: [FoldResult]
     public func mean(_ key: KeyPath<FoldResult, Double>) -> Double { folds.map { $0[keyPath: key] }.reduce(0, +) / Double(folds.count) }
+
+    /// The results file written by `neuropipe classify --out` and the classify stage: per-fold and mean metrics.
+    public func json(estimator: String, cv: String, trials: Int) -> JSONValue {
+        .object([
+            ("pipeline", .string(pipeline)), ("estimator", .string(estimator)), ("cv", .string(cv)), ("classes", .array(classes.map { .string($0) })),
+            ("n_trials", .int(trials)),
+            ("folds", .array(folds.map { f in .object([
+                ("test_indices", .array(f.testIndices.map { .int($0) })), ("accuracy", .finite(f.accuracy)),
+                ("balanced_accuracy", .finite(f.balancedAccuracy)), ("auc", .finite(f.auc)), ("kappa", .finite(f.kappa)),
+                ("order", .int(f.order)), ("lag", .int(f.lag))]) })),
+            ("accuracy", .finite(mean(\.accuracy))), ("balanced_accuracy", .finite(mean(\.balancedAccuracy))),
+            ("auc", .finite(mean(\.auc))), ("kappa", .finite(mean(\.kappa))),
+        ])
+    }
 }
 
 /// Cross-validated evaluation where every fitted step (embedding choice, covariance reference, classifier) sees

@@ -56,3 +56,25 @@ public struct FittedTangentSpace: Sendable {
         return m
     }
 }
+
+/// Covariances of every epoch with, optionally, their Riemannian mean and tangent vectors at that mean: what
+/// `neuropipe covariance` and the covariance stage write.
+public struct EpochCovariances: Sendable {
+    /// `[trials]` of `[n × n]`, n = order × channels.
+    public var covariances: [Matrix]
+    public var mean: Matrix?
+    /// `[trials × n(n+1)/2]`.
+    public var tangent: Matrix?
+    /// nil when no mean was asked for.
+    public var meanConverged: Bool?
+
+    public init(trials: [Matrix], estimator: CovarianceEstimator, order: Int, lag: Int, mean wantMean: Bool, tangent wantTangent: Bool) throws {
+        covariances = try estimator.estimateAll(try trials.map { try AugmentedCovariance.embed($0, order: order, lag: lag) })
+        if wantMean || wantTangent {
+            let ts = try TangentSpace().fit(covariances)
+            mean = wantMean ? ts.reference : nil
+            meanConverged = ts.meanConverged
+            if wantTangent { tangent = try ts.transform(covariances) }
+        }
+    }
+}

@@ -22,21 +22,14 @@ struct CovarianceCommand: ParsableCommand {
         try runReportingErrors(json: json.json) {
             let est = try CovarianceEstimator(name: estimator)
             let e = try EpochsFile.read(path: epochs)
-            let covs: [Matrix]
-            do { covs = try est.estimateAll(try e.trials.map { try AugmentedCovariance.embed($0, order: order, lag: lag) }) }
+            let c: EpochCovariances
+            do { c = try EpochCovariances(trials: e.trials, estimator: est, order: order, lag: lag, mean: mean, tangent: tangent) }
             catch let err as InputError { throw InputError(file: epochs, field: err.field, message: err.message) }
-            var m: Matrix? = nil, t: Matrix? = nil
-            var converged: Bool? = nil
-            if mean || tangent {
-                let ts = try TangentSpace().fit(covs)
-                m = ts.reference
-                converged = ts.meanConverged
-                if tangent { t = try ts.transform(covs) }
-            }
-            try HDF5Layout.writeCovariances(covs, labels: e.labels, mean: mean ? m : nil, tangent: t, attributes: [
+            let covs = c.covariances
+            try HDF5Layout.writeCovariances(covs, labels: e.labels, mean: c.mean, tangent: c.tangent, attributes: [
                 ("estimator", .string(est.name)), ("order", .int(order)), ("lag", .int(lag)), ("source", .string((epochs as NSString).lastPathComponent)),
-                ("mean_converged", converged.map { .bool($0) } ?? .null)], to: out)
-            if converged == false { FileHandle.standardError.write("neuropipe: warning: Riemannian mean did not converge in 50 iterations\n".data(using: .utf8)!) }
+                ("mean_converged", c.meanConverged.map { .bool($0) } ?? .null)], to: out)
+            if c.meanConverged == false { FileHandle.standardError.write("neuropipe: warning: Riemannian mean did not converge in 50 iterations\n".data(using: .utf8)!) }
             printResult(json: json.json, .object([("output", .string(out)), ("trials", .int(covs.count)), ("n", .int(covs.first?.rows ?? 0))]),
                         "wrote \(out): \(covs.count) covariances of \(covs.first?.rows ?? 0)×\(covs.first?.rows ?? 0)")
         }
@@ -62,13 +55,7 @@ struct ClassifyCommand: ParsableCommand {
             throw ValidationError("--pipeline must be one of \(PipelineName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let embedding: EmbeddingChoice
-        switch order {
-        case "auto": embedding = .auto(maxOrder: 10, maxLag: 10)
-        case "grid": embedding = .grid(orders: Array(1...10), lags: Array(1...10), innerFolds: 3)
-        default:
-            guard let o = Int(order), o >= 1, lag >= 1 else { throw ValidationError("--order must be a positive integer, auto or grid; --lag a positive integer") }
-            embedding = .fixed(order: o, lag: lag)
-        }
+        do { embedding = try EmbeddingChoice(order: order, lag: lag) } catch let e as InputError { throw ValidationError("--\(e.field): \(e.message)") }
         try runReportingErrors(json: json.json) {
             let scheme = try CrossValidationScheme(text: cv)
             let e = try EpochsFile.read(path: epochs)
@@ -76,16 +63,7 @@ struct ClassifyCommand: ParsableCommand {
             let r: EvaluationResult
             do { r = try eval.run(epochs: e.trials, labels: e.labels, groups: e.groups, cv: scheme) }
             catch let err as InputError { throw InputError(file: epochs, field: err.field, message: err.message) }
-            let result = JSONValue.object([
-                ("pipeline", .string(r.pipeline)), ("estimator", .string(estimator)), ("cv", .string(cv)), ("classes", .array(r.classes.map { .string($0) })),
-                ("n_trials", .int(e.trials.count)),
-                ("folds", .array(r.folds.map { f in .object([
-                    ("test_indices", .array(f.testIndices.map { .int($0) })), ("accuracy", .finite(f.accuracy)),
-                    ("balanced_accuracy", .finite(f.balancedAccuracy)), ("auc", .finite(f.auc)), ("kappa", .finite(f.kappa)),
-                    ("order", .int(f.order)), ("lag", .int(f.lag))]) })),
-                ("accuracy", .finite(r.mean(\.accuracy))), ("balanced_accuracy", .finite(r.mean(\.balancedAccuracy))),
-                ("auc", .finite(r.mean(\.auc))), ("kappa", .finite(r.mean(\.kappa))),
-            ])
+            let result = r.json(estimator: estimator, cv: cv, trials: e.trials.count)
             if let out { try TableWriter.writeJSON(result, to: out) }
             let text = "\(r.pipeline): accuracy \(String(format: "%.3f", r.mean(\.accuracy))), balanced accuracy \(String(format: "%.3f", r.mean(\.balancedAccuracy))), AUC \(String(format: "%.3f", r.mean(\.auc))) over \(r.folds.count) folds (orders \(r.folds.map(\.order)), lags \(r.folds.map(\.lag)))"
             printResult(json: json.json, result, text)

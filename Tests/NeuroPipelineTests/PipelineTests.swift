@@ -237,7 +237,7 @@ struct ExamplePipelineTests {
         }
     }
 
-    @Test func resampleSpectralFeaturesMultitaperAndConnectivityStagesRun() throws {
+    @Test func dspRiemannAndConvertStagesRun() throws {
         let bids = try PipelineFixtures.bids()
         let out = try tempDirectory() + "/out"
         let text = """
@@ -262,6 +262,13 @@ struct ExamplePipelineTests {
             uses: connectivity
             with: {bands: "alpha=8-13,beta=13-30"}
             from: {epochs: epochs.epochs}
+          - id: covs
+            uses: covariance
+            with: {mean: true, tangent: true}
+            from: {epochs: epochs.epochs}
+          - id: h5
+            uses: convert
+            from: {input: input}
         """
         let records = try PipelineFixtures.runner(text, bids: bids, out: out).run()
         #expect(!records.contains { $0.status == .failed || $0.status == .skipped }, "\(records.compactMap(\.error))")
@@ -275,6 +282,10 @@ struct ExamplePipelineTests {
         #expect(freqs.last! <= 40 && freqs.last! > 39 && freqs.count > 1000, "multitaper keeps the full-length frequency grid; Welch would give 129 bins")
         let e = try EpochsFile.read(path: try output("desc-epochs_epochs.h5"))
         #expect(e.sampleRate == 80 && e.trials.first?.cols == 160 && e.trials.first?.rows == 3)
+        let covs = try HDF5File(path: try output("desc-covs_covariances.h5"))
+        #expect(try covs.readDoubles("/mean").shape == [3, 3] && covs.readDoubles("/tangent_vectors").shape == [e.trials.count, 6])
+        let converted = try HDF5File(path: try output("desc-h5_data.h5"))
+        #expect(try converted.attributes(of: "/").contains { $0.0 == "layout" && $0.1 == .string("neuropipe.continuous") })
         let feats = try String(contentsOfFile: try output("desc-features_table.tsv"), encoding: .utf8).split(separator: "\n")
         #expect(feats.count == 4 && feats[0].hasPrefix("channel\tiaf_peak_hz"))
         let documented = try JSONValue.parse(String(contentsOfFile: PipelineFixtures.repo + "/data-schemas/tsv-tables.json", encoding: .utf8))
@@ -307,5 +318,35 @@ struct ExamplePipelineTests {
         _ = try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).run()
         #expect(!FileManager.default.fileExists(atPath: dead), "a dead writer's temporary is swept")
         #expect(FileManager.default.fileExists(atPath: live), "a live writer's temporary is left alone")
+    }
+
+    @Test func classifyStageTakesAutoOrderAndRejectsNonsense() throws {
+        let bids = try PipelineFixtures.bids()
+        func spec(_ order: String) -> String {
+            """
+            name: acm
+            stages:
+              - id: filtered
+                uses: filter
+                with: {l_freq: 8, h_freq: 35, channels: "C3*,C4*,Cz*"}
+                from: {recording: input}
+              - id: epochs
+                uses: epochs
+                with: {events: "T1,T2", tmin: 0, tmax: 2}
+                from: {recording: filtered.recording}
+              - id: classify
+                uses: classify
+                with: {pipeline: acm-mdm, order: \(order), cv: "stratified:3"}
+                from: {epochs: epochs.epochs}
+            """
+        }
+        let out = try tempDirectory() + "/out"
+        let ok = try PipelineFixtures.runner(spec("auto"), bids: bids, out: out).run()
+        #expect(!ok.contains { $0.status == .failed }, "\(ok.compactMap(\.error))")
+        let results = try JSONValue.parse(String(contentsOfFile: out + "/group/classify_results.json", encoding: .utf8))
+        #expect(results.member("folds")?.arrayValue?.count == 3)
+        #expect(results.member("folds")?.arrayValue?.allSatisfy { ($0.member("order")?.doubleValue ?? 0) >= 1 } == true)
+        let bad = try PipelineFixtures.runner(spec("sideways"), bids: bids, out: try tempDirectory() + "/out").run()
+        #expect(bad.contains { $0.status == .failed && ($0.error ?? "").contains("with.order") }, "\(bad.compactMap(\.error))")
     }
 }
