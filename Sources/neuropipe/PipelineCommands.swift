@@ -89,7 +89,7 @@ struct StagesCommand: ParsableCommand {
         } else if words.isEmpty {
             let list = reg.types.values.sorted { $0.name < $1.name }
             printResult(json: json.json, .array(list.map { .object([("name", .string($0.name)), ("level", .string($0.level.rawValue)), ("summary", .string($0.summary))]) }),
-                        list.map { "\($0.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \($0.level.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
+                        list.map { "\($0.name.padding(toLength: list.map(\.name.count).max()! + 1, withPad: " ", startingAt: 0)) \($0.level.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
         } else {
             throw ValidationError("usage: neuropipe stages [show TYPE]")
         }

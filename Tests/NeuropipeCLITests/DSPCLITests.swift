@@ -149,3 +149,30 @@ struct CrossRunCLITests {
         #expect(folds.components(separatedBy: "\"test_indices\"").count == 3, "two runs → two folds")
     }
 }
+
+/// `neuropipe run`'s output: a redrawn progress bar on a terminal, plain lines otherwise.
+struct RunProgressTests {
+    @Test func progressBarOnATerminalPlainLinesOtherwise() throws {
+        let script = "/usr/bin/script"  // util-linux: runs a command under a pseudo-terminal
+        try #require(FileManager.default.isExecutableFile(atPath: script), "util-linux script(1) is needed to give the run a terminal")
+        let d = try DSPCLITests.tempDir()
+        try FileManager.default.createDirectory(atPath: d + "/bids/sub-01/eeg", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: DSPCLITests.edf + "/S001R04.edf", toPath: d + "/bids/sub-01/eeg/sub-01_task-mi_eeg.edf")
+        try "name: p\nstages:\n  - id: bands\n    uses: bandpower\n    with: {channels: \"C3*\"}\n    from: {recording: input}\n"
+            .write(toFile: d + "/p.yaml", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: script)
+        p.arguments = ["-qec", "'\(CLITests.binary)' run '\(d)/p.yaml' --bids '\(d)/bids' --out '\(d)/tty'", "/dev/null"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("\r[") && text.contains("] 1/1  ran 1  cached 0  failed 0"), "redrawn bar: \(text.debugDescription)")
+        let plain = try CLITests.run(["run", d + "/p.yaml", "--bids", d + "/bids", "--out", d + "/plain"])
+        #expect(plain.status == 0 && !(plain.stdout + plain.stderr).contains("\r"))
+        #expect((plain.stdout + plain.stderr).contains("ran     bands [sub-01_task-mi_eeg]"))
+    }
+}
