@@ -328,6 +328,7 @@ let convertStage = StageType(
     summary: "Any readable file → NeuroPipe HDF5: recordings (EDF/BDF/CSV) to the continuous layout, NIfTI to [voxels × timepoints].",
     inputs: [StagePort(name: "input", file: "", help: "recording or NIfTI image (with inputs.datatype func and extensions [.nii.gz, .nii] for fMRI)")],
     outputs: [StagePort(name: "data", file: "data.h5", help: "HDF5 continuous or voxels layout")],
-    parameters: [StageParameter(name: "mask", defaultValue: .null, unit: "", help: "NIfTI mask: keep only its non-zero voxels")]) { ctx in
-    _ = try Conversion.convert(input: ctx.inputs["input"]![0], output: ctx.output("data.h5"), mask: ctx.string("mask"))
+    parameters: []) { ctx in
+    // No mask parameter: a path parameter would not be content-hashed, so an edited mask would hit a stale entry.
+    _ = try Conversion.convert(input: ctx.inputs["input"]![0], output: ctx.output("data.h5"))
 }
