@@ -42,12 +42,20 @@ let pipelineSchemaText = #"""
           },
           "description": "Accepted file extensions (default .edf, .bdf)."
         },
+        "bids": {
+          "type": "string",
+          "description": "BIDS dataset root, relative to the spec's folder (--bids overrides)."
+        },
+        "folder": {
+          "type": "string",
+          "description": "A folder of recordings (not BIDS), relative to the spec's folder (--input overrides)."
+        },
         "files": {
           "type": "array",
           "items": {
             "type": "string"
           },
-          "description": "Explicit recordings (instead of --bids/--input); the participant comes from each file's name or folder."
+          "description": "Explicit recordings (instead of --bids/--input), relative to the spec's folder; file names may hold * and ? patterns. The participant comes from each file's name or folder."
         }
       }
     },

@@ -18,6 +18,10 @@ public struct PipelineSpec: Sendable {
     public var extensions: [String]
     /// Explicit recordings from `inputs.files` (relative to the spec's folder), if given.
     public var files: [String]
+    /// `inputs.bids`: a BIDS root (resolved against the spec's folder), if given.
+    public var bids: String?
+    /// `inputs.folder`: a folder of recordings (resolved against the spec's folder), if given.
+    public var folder: String?
     public var stages: [Stage]
     /// SHA of the spec text, recorded in run logs.
     public var path: String
@@ -58,6 +62,11 @@ public struct PipelineSpec: Sendable {
         }
         // Typed view and cross-checks the schema cannot express.
         let inputs = value.member("inputs")
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(p) }
+        let given = ["bids", "folder", "files"].filter { inputs?.member($0) != nil }
+        guard given.count <= 1 else {
+            throw InputError(file: path, field: locate("$.inputs") + " (inputs)", message: "give one of inputs.bids, inputs.folder or inputs.files, not \(given.joined(separator: " and "))")
+        }
         let datatype = inputs?.member("datatype")?.stringValue ?? "eeg"
         var stages = [Stage]()
         var ids = Set<String>()
@@ -106,9 +115,8 @@ public struct PipelineSpec: Sendable {
         return PipelineSpec(name: value.member("name")?.stringValue ?? (path as NSString).lastPathComponent, datatype: datatype,
                             suffix: inputs?.member("suffix")?.stringValue ?? datatype,
                             extensions: inputs?.member("extensions")?.arrayValue?.compactMap(\.stringValue) ?? [".edf", ".bdf"],
-                            files: (inputs?.member("files")?.arrayValue?.compactMap(\.stringValue) ?? []).map {
-                                $0.hasPrefix("/") ? $0 : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent($0)
-                            },
+                            files: (inputs?.member("files")?.arrayValue?.compactMap(\.stringValue) ?? []).map(resolve),
+                            bids: inputs?.member("bids")?.stringValue.map(resolve), folder: inputs?.member("folder")?.stringValue.map(resolve),
                             stages: stages, path: path)
     }
 

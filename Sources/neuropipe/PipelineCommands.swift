@@ -24,24 +24,29 @@ struct RunCommand: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         try runReportingErrors(json: json.json) {
             let s = try PipelineSpec.load(path: spec)
-            let units: [RecordingUnit]
-            if let bids {
-                units = try DatasetDiscovery.bids(root: bids, datatype: s.datatype, suffix: s.suffix, extensions: s.extensions, participants: participants.isEmpty ? nil : participants)
-            } else if let input {
-                units = try DatasetDiscovery.folder(input, extensions: s.extensions)
+            // Command-line inputs override the spec's inputs.
+            let bidsRoot = bids ?? (input == nil ? s.bids : nil)
+            let folder = input ?? (bids == nil ? s.folder : nil)
+            let labels = participants.isEmpty ? nil : Set(participants.map { $0.hasPrefix("sub-") ? $0 : "sub-" + $0 })
+            var units: [RecordingUnit]
+            if let bidsRoot {
+                units = try DatasetDiscovery.bids(root: bidsRoot, datatype: s.datatype, suffix: s.suffix, extensions: s.extensions, participants: participants.isEmpty ? nil : participants)
+            } else if let folder {
+                units = try DatasetDiscovery.folder(folder, extensions: s.extensions)
             } else {
-                guard !s.files.isEmpty else { throw ValidationError("give --bids DIR or --input DIR, or list inputs.files in the spec") }
+                guard !s.files.isEmpty else { throw ValidationError("give --bids DIR or --input DIR, or name inputs.bids, inputs.folder or inputs.files in the spec") }
                 units = try DatasetDiscovery.list(s.files, extensions: s.extensions)
             }
+            if let labels, bidsRoot == nil { units = units.filter { labels.contains($0.participant) } }
             guard !units.isEmpty else {
-                throw InputError(file: bids ?? input ?? spec, field: "recordings", message: "no \(s.datatype) recordings (*_\(s.suffix)\(s.extensions.joined(separator: "|"))) found")
+                throw InputError(file: bidsRoot ?? folder ?? spec, field: "recordings", message: "no \(s.datatype) recordings (*_\(s.suffix)\(s.extensions.joined(separator: "|"))) found" + (labels == nil ? "" : " for the given --participant-label"))
             }
             let runner = try PipelineRunner(spec: s, units: units, output: out, cacheDirectory: cache)
             runner.jobs = jobs
             runner.failFast = failFast
             runner.dryRun = dryRun
-            runner.sourceDataset = bids ?? input
-            runner.participants = try bids.flatMap { try DatasetDiscovery.participantsTable(root: $0) }
+            runner.sourceDataset = bidsRoot ?? folder
+            runner.participants = try bidsRoot.flatMap { try DatasetDiscovery.participantsTable(root: $0) }
             runner.progress = isatty(2) != 0 && !json.json
             if json.json { runner.log = { _ in } }
             let records = try runner.run()

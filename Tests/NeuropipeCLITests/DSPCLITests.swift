@@ -176,3 +176,29 @@ struct RunProgressTests {
         #expect((plain.stdout + plain.stderr).contains("ran     bands [sub-01_task-mi_eeg]"))
     }
 }
+
+/// Inputs named in the spec itself (resolved against the spec's folder), overridden by --bids/--input.
+struct SpecInputsTests {
+    @Test func specNamesItsDatasetAndFlagsOverrideIt() throws {
+        let d = try DSPCLITests.tempDir()
+        for (sub, src) in [("01", "S001R04.edf"), ("02", "S001R06.edf")] {
+            try FileManager.default.createDirectory(atPath: d + "/study/bids/sub-\(sub)/eeg", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: DSPCLITests.edf + "/" + src, toPath: d + "/study/bids/sub-\(sub)/eeg/sub-\(sub)_task-mi_eeg.edf")
+        }
+        try FileManager.default.createDirectory(atPath: d + "/flat", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: DSPCLITests.edf + "/S001R04.edf", toPath: d + "/flat/sub-07_eeg.edf")
+        try FileManager.default.copyItem(atPath: DSPCLITests.edf + "/S001R06.edf", toPath: d + "/flat/sub-08_eeg.edf")
+        let stages = "stages:\n  - id: bands\n    uses: bandpower\n    with: {channels: \"C3*\"}\n    from: {recording: input}\n"
+        try ("inputs: {bids: bids}\n" + stages).write(toFile: d + "/study/p.yaml", atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["run", d + "/study/p.yaml", "--out", d + "/o1", "--json"])
+        #expect(try r.status == 0 && JSONValue.parse(r.stdout).member("recordings")?.doubleValue == 2, "\(r.stdout) \(r.stderr)")
+        // --input overrides the spec's dataset; --participant-label filters a plain folder too.
+        let f = try CLITests.run(["run", d + "/study/p.yaml", "--input", d + "/flat", "--participant-label", "08", "--out", d + "/o2", "--json"])
+        #expect(try f.status == 0 && JSONValue.parse(f.stdout).member("recordings")?.doubleValue == 1, "\(f.stdout) \(f.stderr)")
+        #expect(FileManager.default.fileExists(atPath: d + "/o2/sub-08"))
+        // Two kinds of input in one spec is an error naming the field.
+        try ("inputs: {bids: bids, files: [x.edf]}\n" + stages).write(toFile: d + "/study/bad.yaml", atomically: true, encoding: .utf8)
+        let bad = try CLITests.run(["validate", d + "/study/bad.yaml", "--json"])
+        #expect(bad.status != 0 && bad.stdout.contains("inputs") && bad.stdout.contains("not bids and files"), "\(bad.stdout)")
+    }
+}
