@@ -172,6 +172,50 @@ public final class PipelineRunner: @unchecked Sendable {
         if let hash { try cache.memo.remember(dest, hash: hash) }
     }
 
+    /// Runs (or finds in the cache) one group-level stage over every recording, or over one participant's
+    /// (`scope`). Returns nil as the entry in a dry run, with `built` = would run.
+    func runGroupStage(_ stage: PipelineSpec.Stage, type: StageType, scope: String?, outputsByUnit: [Int: [String: (path: String, hash: ContentHash)]],
+                       groupProduced: [String: [(path: String, participant: String?)]]) throws -> (CacheEntry?, Bool, ContentHash) {
+        var inputs = [String: [String]](), who = [String: [String]](), hashes = [(String, ContentHash)]()
+        let scoped = units.indices.filter { scope == nil || units[$0].participant == scope }
+        for (name, source) in stage.from {
+            if source == "participants" {
+                guard let table = participants else {
+                    throw InputError(file: spec.path, field: "stage \(stage.id) from.\(name)", message: "the dataset has no participants.tsv")
+                }
+                let path = cache.root + "/tmp/participants-\(getpid())-\(stage.id)-\(scope ?? "all").tsv"
+                let ids = Array(Set(scoped.map { units[$0].participant })).sorted()
+                try TableWriter.writeTSV(header: table.columns, rows: ids.compactMap { id in table.rows[id].map { r in table.columns.map { r[$0] ?? "n/a" } } }, to: path)
+                inputs[name] = [path]; who[name] = ["group"]; hashes.append((name, try ContentHash.ofFile(path)))
+                continue
+            }
+            if let produced = groupProduced[source] {
+                let mine = produced.filter { scope == nil || $0.participant == nil || $0.participant == scope }
+                inputs[name] = mine.map(\.path); who[name] = mine.map { $0.participant ?? "group" }
+                // Who produced each file is part of the key: stages such as concat-tables label rows with it.
+                for (k, f) in mine.enumerated() { hashes.append(("\(name)#\(f.participant ?? "group")#\(k)", try cache.memo.hash(of: f.path))) }
+                continue
+            }
+            var files = [String](), parts = [String]()
+            for i in scoped {
+                guard let f = outputsByUnit[i]?[source] else { throw InputError(file: spec.path, field: "stage \(stage.id) from.\(name)", message: "\(source) has no output for \(units[i].stem)") }
+                files.append(f.path); parts.append(units[i].participant)
+                hashes.append(("\(name)#\(units[i].stem)", f.hash))
+            }
+            inputs[name] = files; who[name] = parts
+        }
+        let params = registry.resolvedParameters(type, stage.parameters)
+        if let scope, type.usesParticipant { hashes.append(("participant", ContentHash.of(scope))) }
+        let key = CacheStore.key(stage: type.name, version: type.version, parameters: .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), inputs: hashes)
+        if dryRun { return (nil, cache.lookup(key) == nil, key) }
+        let (entry, built) = try cache.entry(for: key, record: [("stage", .string(type.name)), ("stage_version", .string(type.version)), ("stage_id", .string(stage.id))]
+                                             + (scope.map { [("participant", JSONValue.string($0))] } ?? []) + [
+                                                                ("parameters", .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))]) { dir in
+            try type.run(StageContext(inputs: inputs, parameters: params, outputDirectory: dir, participant: scope, inputParticipants: who))
+        }
+        return (entry, built, key)
+    }
+
     /// Hash of an input file: from the cache manifest when it is a cache output, else the memo.
     func hash(of path: String, manifests: [String: ContentHash]) throws -> ContentHash {
         if let h = manifests[path] { return h }
@@ -198,7 +242,8 @@ public final class PipelineRunner: @unchecked Sendable {
         var failed = Set<Int>()
         let stopped = UncheckedSendableBox(Lock())
         nonisolated(unsafe) var stop = false
-        let total = participantStages.count * units.count + groupStages.count
+        let participantCount = Set(units.map(\.participant)).count
+        let total = participantStages.count * units.count + groupStages.reduce(0) { $0 + ($1.perParticipant ? participantCount : 1) }
         let started = Date()
         func add(_ r: StageRecord) {
             let done: Int = lock.withLock { records.append(r); return records.count }
@@ -282,60 +327,35 @@ public final class PipelineRunner: @unchecked Sendable {
             }
         }
 
-        // Group level: all recordings' outputs, in unit order.
-        var groupProduced = [String: String]()
+        // Group level: all recordings' outputs, in unit order; `per: participant` stages once per participant.
+        var groupProduced = [String: [(path: String, participant: String?)]]()
         for stage in groupStages {
             let type = registry.types[stage.uses]!
-            let t0 = Date()
             if !failed.isEmpty || stop || dryRun && outputsByUnit.values.contains(where: { $0.isEmpty }) {
                 add(StageRecord(stage: stage.id, participant: nil, status: dryRun ? .planned : .skipped, seconds: 0,
                                 error: failed.isEmpty ? (dryRun ? "waits for participant stages" : "stopped") : "\(failed.count) recording(s) failed"))
                 continue
             }
-            do {
-                var inputs = [String: [String]](), who = [String: [String]](), hashes = [(String, ContentHash)]()
-                for (name, source) in stage.from {
-                    if source == "participants" {
-                        guard let table = participants else {
-                            throw InputError(file: spec.path, field: "stage \(stage.id) from.\(name)", message: "the dataset has no participants.tsv")
-                        }
-                        let path = cache.root + "/tmp/participants-\(getpid()).tsv"
-                        let ids = Array(Set(units.map(\.participant))).sorted()
-                        try TableWriter.writeTSV(header: table.columns, rows: ids.compactMap { id in table.rows[id].map { r in table.columns.map { r[$0] ?? "n/a" } } }, to: path)
-                        inputs[name] = [path]; who[name] = ["group"]; hashes.append((name, try ContentHash.ofFile(path)))
+            var seen = Set<String>()
+            let scopes: [String?] = stage.perParticipant ? units.map(\.participant).filter { seen.insert($0).inserted } : [nil]
+            for scope in scopes {
+                let t0 = Date()
+                do {
+                    let (entry, built, key) = try runGroupStage(stage, type: type, scope: scope, outputsByUnit: outputsByUnit, groupProduced: groupProduced)
+                    guard let entry else {
+                        add(StageRecord(stage: stage.id, participant: scope, status: built ? .planned : .cached, seconds: 0, cacheKey: key.description))
                         continue
                     }
-                    if let p = groupProduced[source] {
-                        inputs[name] = [p]; who[name] = ["group"]; hashes.append((name, try cache.memo.hash(of: p)))
-                        continue
+                    let groupHashes = recordedHashes(entry)
+                    for o in type.outputs {
+                        let p = entry.outputsDirectory + "/" + o.file, ext = (o.file as NSString).pathExtension
+                        groupProduced["\(stage.id).\(o.name)", default: []].append((p, scope))
+                        try publish(p, to: scope.map { "\($0)/\($0)_desc-\(stage.id)_\(o.name).\(ext)" } ?? "group/\(stage.id)_\(o.name).\(ext)", hash: groupHashes[p])
                     }
-                    var files = [String](), parts = [String]()
-                    for i in units.indices {
-                        guard let f = outputsByUnit[i]?[source] else { throw InputError(file: spec.path, field: "stage \(stage.id) from.\(name)", message: "\(source) has no output for \(units[i].stem)") }
-                        files.append(f.path); parts.append(units[i].participant)
-                        hashes.append(("\(name)#\(units[i].stem)", f.hash))
-                    }
-                    inputs[name] = files; who[name] = parts
+                    add(StageRecord(stage: stage.id, participant: scope, status: built ? .ran : .cached, seconds: Date().timeIntervalSince(t0), cacheKey: key.description))
+                } catch {
+                    add(StageRecord(stage: stage.id, participant: scope, status: .failed, seconds: Date().timeIntervalSince(t0), error: "\(error)"))
                 }
-                let params = registry.resolvedParameters(type, stage.parameters)
-                let key = CacheStore.key(stage: type.name, version: type.version, parameters: .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), inputs: hashes)
-                if dryRun {
-                    add(StageRecord(stage: stage.id, participant: nil, status: cache.lookup(key) != nil ? .cached : .planned, seconds: 0, cacheKey: key.description))
-                    continue
-                }
-                let (entry, built) = try cache.entry(for: key, record: [("stage", .string(type.name)), ("stage_version", .string(type.version)), ("stage_id", .string(stage.id)),
-                                                                        ("parameters", .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))]) { dir in
-                    try type.run(StageContext(inputs: inputs, parameters: params, outputDirectory: dir, participant: nil, inputParticipants: who))
-                }
-                let groupHashes = recordedHashes(entry)
-                for o in type.outputs {
-                    let p = entry.outputsDirectory + "/" + o.file
-                    groupProduced["\(stage.id).\(o.name)"] = p
-                    try publish(p, to: "group/\(stage.id)_\(o.name).\((o.file as NSString).pathExtension)", hash: groupHashes[p])
-                }
-                add(StageRecord(stage: stage.id, participant: nil, status: built ? .ran : .cached, seconds: Date().timeIntervalSince(t0), cacheKey: key.description))
-            } catch {
-                add(StageRecord(stage: stage.id, participant: nil, status: .failed, seconds: Date().timeIntervalSince(t0), error: "\(error)"))
             }
         }
         try? cache.memo.save()

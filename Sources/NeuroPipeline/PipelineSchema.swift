@@ -83,7 +83,13 @@ let pipelineSchemaText = #"""
               "participant",
               "group"
             ],
-            "description": "Default: the stage type's level."
+            "description": "Default: the stage type's level. Participant-level stages run once per recording (each session/run/task of each participant)."
+          },
+          "per": {
+            "enum": [
+              "participant"
+            ],
+            "description": "Only for group-level stages: run once per participant over that participant's recordings (e.g. within-subject classification) instead of once over everyone. Later group stages receive one output per participant."
           },
           "with": {
             "type": "object",

@@ -11,6 +11,8 @@ public struct PipelineSpec: Sendable {
         public var parameters: [(String, JSONValue)]
         /// stage input name → "input" or "<stage id>.<output>"
         public var from: [(String, String)]
+        /// A group-level stage with `per: participant` runs once per participant over that participant's recordings.
+        public var perParticipant: Bool = false
     }
     public var name: String
     public var datatype: String
@@ -110,7 +112,11 @@ public struct PipelineSpec: Sendable {
                 throw InputError(file: path, field: locate(here) + " (stage \(id), from)", message: "input \"\(needed.name)\" is not connected")
             }
             let level = s.member("level")?.stringValue.flatMap(StageLevel.init(rawValue:))
-            stages.append(Stage(id: id, uses: uses, level: level, parameters: params, from: from))
+            let perParticipant = s.member("per")?.stringValue == "participant"
+            if perParticipant, (level ?? type.level) != .group {
+                throw InputError(file: path, field: locate(here + ".per") + " (stage \(id), per)", message: "per: participant gathers a participant's recordings, so it needs a group-level stage; \(uses) runs per recording already")
+            }
+            stages.append(Stage(id: id, uses: uses, level: level, parameters: params, from: from, perParticipant: perParticipant))
         }
         return PipelineSpec(name: value.member("name")?.stringValue ?? (path as NSString).lastPathComponent, datatype: datatype,
                             suffix: inputs?.member("suffix")?.stringValue ?? datatype,

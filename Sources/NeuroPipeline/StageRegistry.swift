@@ -236,6 +236,9 @@ let joinParticipantsStage = StageType(
              StagePort(name: "participants", file: "", help: "connect to `participants` (the dataset's participants.tsv)")],
     outputs: [StagePort(name: "table", file: "table.tsv", help: "the table with the participants' columns appended")],
     parameters: []) { ctx in
+    guard ctx.inputs["table"]?.count == 1 else {
+        throw InputError(file: "", field: "from.table", message: "expected one group table; got \(ctx.inputs["table"]?.count ?? 0) (stack per-recording or per-participant tables with concat-tables first)")
+    }
     func read(_ p: String) throws -> (header: [String], rows: [[String]]) {
         let lines = try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         return (lines.first ?? [], Array(lines.dropFirst()))

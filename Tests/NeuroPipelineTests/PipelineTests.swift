@@ -186,7 +186,7 @@ struct ExamplePipelineTests {
         JSONSchemaValidator(schema: try JSONValue.parse(String(contentsOfFile: PipelineFixtures.repo + "/data-schemas/" + name, encoding: .utf8)))
     }
 
-    @Test(arguments: ["motor-imagery.yaml", "resting-bandpower.yaml"])
+    @Test(arguments: ["motor-imagery.yaml", "resting-bandpower.yaml", "within-subject-mi.yaml", "resting-spectral.yaml"])
     func examplePipelineRunsOnSmallData(file: String) throws {
         let bids = try PipelineFixtures.bids()
         let out = try tempDirectory() + "/out"
@@ -348,5 +348,67 @@ struct ExamplePipelineTests {
         #expect(results.member("folds")?.arrayValue?.allSatisfy { ($0.member("order")?.doubleValue ?? 0) >= 1 } == true)
         let bad = try PipelineFixtures.runner(spec("sideways"), bids: bids, out: try tempDirectory() + "/out").run()
         #expect(bad.contains { $0.status == .failed && ($0.error ?? "").contains("with.order") }, "\(bad.compactMap(\.error))")
+    }
+
+    @Test func perParticipantGroupStagesRunOncePerParticipant() throws {
+        let bids = try PipelineFixtures.bids()
+        // sub-01 gets a second run, so "per participant" gathers two recordings for it.
+        try FileManager.default.copyItem(atPath: PipelineFixtures.fixtures + "/edf/S001R06.edf", toPath: bids + "/sub-01/eeg/sub-01_task-mi_run-2_eeg.edf")
+        let text = """
+        name: within-subject
+        stages:
+          - id: filtered
+            uses: filter
+            with: {l_freq: 8, h_freq: 35, channels: "C3*,C4*,Cz*"}
+            from: {recording: input}
+          - id: epochs
+            uses: epochs
+            with: {events: "T1,T2", tmin: 0, tmax: 2}
+            from: {recording: filtered.recording}
+          - id: within
+            uses: classify
+            per: participant
+            with: {pipeline: mdm, cv: "stratified:3"}
+            from: {epochs: epochs.epochs}
+        """
+        let out = try tempDirectory() + "/out"
+        let records = try PipelineFixtures.runner(text, bids: bids, out: out).run()
+        let within = records.filter { $0.stage == "within" }
+        #expect(within.compactMap(\.participant).sorted() == ["sub-01", "sub-02", "sub-03"] && within.allSatisfy { $0.status == .ran || $0.status == .cached },
+                "\(within.map { ($0.participant ?? "-", $0.status, $0.error ?? "") })")
+        let trials = { (sub: String) throws -> Double? in
+            try JSONValue.parse(String(contentsOfFile: out + "/\(sub)/\(sub)_desc-within_results.json", encoding: .utf8)).member("n_trials")?.doubleValue
+        }
+        let single = try trials("sub-02"), double = try trials("sub-01")
+        #expect(single == 15 && double == 30, "sub-01 pools its two runs' epochs")
+        #expect(PipelineFixtures.statuses(try PipelineFixtures.runner(text, bids: bids, out: out).run()) == ["cached": 4 * 2 + 3])
+        // A per-participant table stacks only that participant's recordings; a single-table stage refuses several.
+        let tables = """
+        name: per-participant-tables
+        stages:
+          - id: bands
+            uses: bandpower
+            with: {channels: "C3*"}
+            from: {recording: input}
+          - id: mine
+            uses: concat-tables
+            per: participant
+            from: {tables: bands.table}
+          - id: joined
+            uses: join-participants
+            from: {table: mine.table, participants: participants}
+        """
+        try "participant_id\tage\nsub-01\t70\nsub-02\t71\nsub-03\t72\n".write(toFile: bids + "/participants.tsv", atomically: true, encoding: .utf8)
+        let out2 = try tempDirectory() + "/out"
+        let r = try PipelineFixtures.runner(tables, bids: bids, out: out2)
+        r.participants = try DatasetDiscovery.participantsTable(root: bids)
+        let tableRecords = try r.run()
+        let sub01 = try String(contentsOfFile: out2 + "/sub-01/sub-01_desc-mine_table.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(sub01.count == 2 && sub01.allSatisfy { $0.hasPrefix("sub-01\t") }, "two recordings of sub-01, one channel each")
+        #expect(tableRecords.contains { $0.stage == "joined" && $0.status == .failed && ($0.error ?? "").contains("expected one group table; got 3") })
+        // per: participant on a stage that already runs per recording is refused where it is written.
+        #expect { try PipelineSpec.parse(text.replacingOccurrences(of: "uses: epochs\n", with: "uses: epochs\n    per: participant\n"), path: "w.yaml") } throws: { e in
+            ((e as? InputError)?.field ?? "").contains("per")
+        }
     }
 }
