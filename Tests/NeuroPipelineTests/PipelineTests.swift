@@ -35,6 +35,20 @@ enum PipelineFixtures {
         from: {tables: bands.table}
     """
 
+    /// Filter then 0–2 s epochs around T1/T2 on three sensorimotor channels; tests append a classify stage.
+    static let epochsSpec = """
+    name: epochs
+    stages:
+      - id: filtered
+        uses: filter
+        with: {l_freq: 8, h_freq: 35, channels: "C3*,C4*,Cz*"}
+        from: {recording: input}
+      - id: epochs
+        uses: epochs
+        with: {events: "T1,T2", tmin: 0, tmax: 2}
+        from: {recording: filtered.recording}
+    """
+
     static func runner(_ specText: String, bids: String, out: String, cache: String? = nil) throws -> PipelineRunner {
         let s = try PipelineSpec.parse(specText, path: "test.yaml")
         let units = try DatasetDiscovery.bids(root: bids, datatype: s.datatype, suffix: s.suffix, extensions: s.extensions, participants: nil)
@@ -323,17 +337,8 @@ struct ExamplePipelineTests {
     @Test func classifyStageTakesAutoOrderAndRejectsNonsense() throws {
         let bids = try PipelineFixtures.bids()
         func spec(_ order: String) -> String {
-            """
-            name: acm
-            stages:
-              - id: filtered
-                uses: filter
-                with: {l_freq: 8, h_freq: 35, channels: "C3*,C4*,Cz*"}
-                from: {recording: input}
-              - id: epochs
-                uses: epochs
-                with: {events: "T1,T2", tmin: 0, tmax: 2}
-                from: {recording: filtered.recording}
+            PipelineFixtures.epochsSpec + """
+
               - id: classify
                 uses: classify
                 with: {pipeline: acm-mdm, order: \(order), cv: "stratified:3"}
@@ -354,17 +359,8 @@ struct ExamplePipelineTests {
         let bids = try PipelineFixtures.bids()
         // sub-01 gets a second run, so "per participant" gathers two recordings for it.
         try FileManager.default.copyItem(atPath: PipelineFixtures.fixtures + "/edf/S001R06.edf", toPath: bids + "/sub-01/eeg/sub-01_task-mi_run-2_eeg.edf")
-        let text = """
-        name: within-subject
-        stages:
-          - id: filtered
-            uses: filter
-            with: {l_freq: 8, h_freq: 35, channels: "C3*,C4*,Cz*"}
-            from: {recording: input}
-          - id: epochs
-            uses: epochs
-            with: {events: "T1,T2", tmin: 0, tmax: 2}
-            from: {recording: filtered.recording}
+        let text = PipelineFixtures.epochsSpec + """
+
           - id: within
             uses: classify
             per: participant
