@@ -297,31 +297,11 @@ let connectivityStage = StageType(
     let e = try EpochsFile.read(path: ctx.inputs["epochs"]![0])
     let bands = try ctx.string("bands").map { try FrequencyBand.parse($0) } ?? FrequencyBand.defaults
     let c = e.trials.first?.rows ?? 0
-    let pairs = (0..<c).flatMap { i in ((i + 1)..<c).map { (i, $0) } }
-    var epochs = Epochs(data: e.trials.flatMap(\.storage), trials: e.trials.count, channels: c, samples: e.trials.first?.cols ?? 0, labels: e.labels,
-                        groups: e.groups ?? [], sampleRate: e.sampleRate, channelNames: e.channelNames, tmin: 0, onsets: [], dropped: [])
-    epochs.groups = epochs.groups.isEmpty ? [String](repeating: "", count: epochs.trials) : epochs.groups
-    let (pf, pli, wpli) = try SpectralFeatures.phaseLagIndices(epochs, pairs: pairs)
-    // Coherence: cross-spectra averaged over epochs. The epochs are laid end to end and Welch uses one
-    // segment per epoch with no overlap, so no segment crosses an epoch boundary (MNE's epoch averaging).
-    var settings = WelchSettings()
-    settings.nperseg = epochs.samples
-    settings.noverlap = 0
-    var joined = Matrix(rows: c, cols: epochs.samples * epochs.trials, storage: [Double](repeating: 0, count: c * epochs.samples * epochs.trials))
-    for (t, m) in e.trials.enumerated() {
-        for ch in 0..<c { for s in 0..<epochs.samples { joined.storage[ch * joined.cols + t * epochs.samples + s] = m.storage[ch * m.cols + s] } }
-    }
-    let (freqs, cohAll, imagAll) = try WelchPSD.coherence(joined, sampleRate: e.sampleRate, pairs: pairs, settings: settings)
-    func bandMean(_ v: [Double], _ f: [Double], _ b: FrequencyBand) -> Double {
-        let idx = f.indices.filter { f[$0] >= b.low && f[$0] < b.high }
-        return idx.isEmpty ? .nan : idx.reduce(0.0) { $0 + v[$1] } / Double(idx.count)
-    }
-    var rows = [[String]]()
-    for (k, (i, j)) in pairs.enumerated() {
-        for b in bands {
-            rows.append([e.channelNames[i], e.channelNames[j], b.name, TableWriter.cell(bandMean(cohAll[k], freqs, b)),
-                         TableWriter.cell(bandMean(imagAll[k], freqs, b)), TableWriter.cell(bandMean(pli[k], pf, b)), TableWriter.cell(bandMean(wpli[k], pf, b))])
-        }
+    let epochs = Epochs(data: e.trials.flatMap(\.storage), trials: e.trials.count, channels: c, samples: e.trials.first?.cols ?? 0, labels: e.labels,
+                        groups: e.groups ?? [String](repeating: "", count: e.trials.count), sampleRate: e.sampleRate, channelNames: e.channelNames,
+                        tmin: 0, onsets: [])
+    let rows = try BandConnectivity.compute(epochs, bands: bands).map { r in
+        [r.channelA, r.channelB, r.band] + [r.coherence, r.imaginaryCoherency, r.pli, r.wpli].map(TableWriter.cell)
     }
     try TableWriter.writeTSV(header: ["channel_a", "channel_b", "band", "coherence", "imaginary_coherency", "pli", "wpli"], rows: rows, to: ctx.output("connectivity.tsv"))
 }

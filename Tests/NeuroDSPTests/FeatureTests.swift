@@ -80,6 +80,14 @@ struct SpectralFeatureTests {
         let k = f.firstIndex(of: 10)!
         #expect(pli[0][k] > 0.95 && wpli[0][k] > 0.95, "phase-locked with a lag")
         #expect(pli[1][k] < 0.4, "a 10 Hz sine against independent noise: \(pli[1][k])")
+        // Band table: the 10 Hz bin alone (1 Hz resolution from 1 s epochs).
+        let rows = try BandConnectivity.compute(epochs, bands: [FrequencyBand("ten", 9.5, 10.5)])
+        #expect(rows.map { "\($0.channelA)-\($0.channelB)" } == ["a-b", "a-c", "b-c"])
+        let ab = rows[0], ac = rows[1]
+        #expect(ab.coherence > 0.9 && ab.pli == pli[0][k] && ab.wpli == wpli[0][k])
+        // Coherency of two unit phasors 0.8 rad apart: |Im| ≈ sin(0.8) · |coherency|.
+        #expect(abs(abs(ab.imaginaryCoherency) - sin(0.8) * ab.coherence.squareRoot()) < 0.05, "\(ab)")
+        #expect(ac.coherence < 0.3, "the sine swamps the shared noise at 10 Hz: \(ac)")
     }
 }
 
