@@ -284,6 +284,9 @@ public final class PipelineRunner: @unchecked Sendable {
                             guard let path else { unresolved = true; break }
                             inputs[name] = [path]
                             hashes.append((name, try self.hash(of: path, manifests: manifests)))
+                            // Outputs record their source file's name, so it is part of the key: byte-identical
+                            // recordings under two names must not share an entry that names only one of them.
+                            if source == "input" { hashes.append((name + "#name", ContentHash.of((path as NSString).lastPathComponent))) }
                         }
                         if unresolved { add(StageRecord(stage: stage.id, participant: unit.stem, status: .planned, seconds: 0, error: "waits for upstream outputs")); continue }
                         let params = self.registry.resolvedParameters(type, stage.parameters)

@@ -94,8 +94,14 @@ struct PipelineRunnerTests {
         let bids = try PipelineFixtures.bids()
         let out = try tempDirectory() + "/out"
         let first = try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).run()
-        // sub-03 is a copy of sub-01: its filter and band-power entries are the same content, served from the cache.
-        #expect(PipelineFixtures.statuses(first) == ["ran": 5, "cached": 2])
+        // sub-03 is a byte copy of sub-01 under another name; outputs record their source's name, so it gets its own
+        // entries rather than sharing sub-01's.
+        #expect(PipelineFixtures.statuses(first) == ["ran": 7])
+        let h5 = { (stem: String, dir: String) throws -> String? in
+            try HDF5File(path: out + "/\(dir)/\(stem)_desc-filtered_recording.h5").attributes(of: "/").first { $0.0 == "source" }?.1.stringValue
+        }
+        #expect(try h5("sub-03_ses-1_task-mi_eeg", "sub-03/ses-1/eeg") == "sub-03_ses-1_task-mi_eeg.edf")
+        #expect(try h5("sub-01_task-mi_eeg", "sub-01/eeg") == "sub-01_task-mi_eeg.edf")
         let table = try String(contentsOfFile: out + "/group/table_table.tsv", encoding: .utf8)
         #expect(table.hasPrefix("participant_id\tchannel\t") && table.contains("sub-03\tC3..\t"))
         #expect(FileManager.default.fileExists(atPath: out + "/sub-03/ses-1/eeg/sub-03_ses-1_task-mi_eeg_desc-bands_table.tsv"))
@@ -112,7 +118,7 @@ struct PipelineRunnerTests {
         let changed = PipelineFixtures.spec.replacingOccurrences(of: "uses: bandpower\n", with: "uses: bandpower\n    with: {relative: true}\n")
         let r3 = try PipelineFixtures.runner(changed, bids: bids, out: out).run()
         #expect(r3.filter { $0.stage == "filtered" }.allSatisfy { $0.status == .cached })
-        #expect(r3.filter { $0.stage != "filtered" && $0.status == .ran }.count == 3, "bands for 2 distinct recordings + the group table")
+        #expect(r3.filter { $0.stage != "filtered" && $0.status == .ran }.count == 4, "bands for 3 recordings + the group table")
         // Content changed: its dependants run again.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: PipelineFixtures.fixtures + "/edf/S001R08.edf".replacingOccurrences(of: "R08", with: "R04")))
         var edited = [UInt8](bytes)
