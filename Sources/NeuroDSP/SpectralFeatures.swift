@@ -105,33 +105,49 @@ public enum SpectralFeatures {
     /// Phase lag index and weighted PLI between channel pairs over epochs, per frequency: from the Hann-tapered
     /// cross-spectrum S = X·conj(Y) of each epoch, PLI = |mean sign(Im S)|, wPLI = |mean Im S| / mean |Im S|.
     public static func phaseLagIndices(_ epochs: Epochs, pairs: [(Int, Int)]) throws -> (freqs: [Double], pli: [[Double]], wpli: [[Double]]) {
+        let spectra = try epochSpectra(epochs)
+        let rows = pairs.map { pairSpectra(spectra, $0.0, $0.1) }
+        return (WelchPSD.frequencies(nfft: epochs.samples, sampleRate: epochs.sampleRate), rows.map(\.pli), rows.map(\.wpli))
+    }
+
+    /// Fourier coefficients of every epoch and channel, `[trial][channel][freq]`: mean removed, symmetric Hann
+    /// window, real FFT of the epoch length (mne-connectivity's `mode="fourier"`).
+    public static func epochSpectra(_ epochs: Epochs) throws -> [[[(re: Double, im: Double)]]] {
         let n = epochs.samples
         let plan = try RealFFTPlan.shared(n: n)
-        let nf = n / 2 + 1
         let win = WindowFunction.hann.samples(n, periodic: false)
-        var spectra = [[[(re: Double, im: Double)]]]()  // [trial][channel][freq]
-        for t in 0..<epochs.trials {
+        return (0..<epochs.trials).map { t in
             let m = epochs.trial(t)
-            spectra.append((0..<m.rows).map { c in plan.forward(zip(m.row(c), win).map { $0 * $1 }) })
-        }
-        var pli = [[Double]](), wpli = [[Double]]()
-        for (i, j) in pairs {
-            var p = [Double](repeating: 0, count: nf), w = [Double](repeating: 0, count: nf)
-            for f in 0..<nf {
-                var signSum = 0.0, imSum = 0.0, absSum = 0.0
-                for t in 0..<epochs.trials {
-                    let x = spectra[t][i][f], y = spectra[t][j][f]
-                    let im = x.im * y.re - x.re * y.im  // Im(X·conj(Y))
-                    signSum += im > 0 ? 1 : (im < 0 ? -1 : 0)
-                    imSum += im
-                    absSum += abs(im)
-                }
-                p[f] = abs(signSum) / Double(max(1, epochs.trials))
-                w[f] = absSum > 0 ? abs(imSum) / absSum : 0
+            return (0..<m.rows).map { c in
+                let row = m.row(c)
+                let mean = row.reduce(0, +) / Double(max(1, n))
+                return plan.forward(zip(row, win).map { ($0 - mean) * $1 })
             }
-            pli.append(p)
-            wpli.append(w)
         }
-        return (WelchPSD.frequencies(nfft: n, sampleRate: epochs.sampleRate), pli, wpli)
+    }
+
+    /// Per frequency, over epochs, for channels i and j with S = X·conj(Y): coh = |mean S| / √(mean|X|² mean|Y|²),
+    /// imcoh = Im(mean S) / √(…), PLI = |mean sign(Im S)|, wPLI = |mean Im S| / mean |Im S| (0 when all Im S are 0).
+    public static func pairSpectra(_ spectra: [[[(re: Double, im: Double)]]], _ i: Int, _ j: Int)
+        -> (coh: [Double], imcoh: [Double], pli: [Double], wpli: [Double]) {
+        let trials = spectra.count, nf = spectra.first?.first?.count ?? 0
+        var coh = [Double](repeating: 0, count: nf), imcoh = coh, pli = coh, wpli = coh
+        for f in 0..<nf {
+            var sRe = 0.0, sIm = 0.0, pxx = 0.0, pyy = 0.0, signSum = 0.0, absSum = 0.0
+            for t in 0..<trials {
+                let x = spectra[t][i][f], y = spectra[t][j][f]
+                let re = x.re * y.re + x.im * y.im, im = x.im * y.re - x.re * y.im
+                sRe += re; sIm += im
+                pxx += x.re * x.re + x.im * x.im; pyy += y.re * y.re + y.im * y.im
+                signSum += im > 0 ? 1 : (im < 0 ? -1 : 0)
+                absSum += abs(im)
+            }
+            let denom = (pxx * pyy).squareRoot()
+            coh[f] = denom > 0 ? (sRe * sRe + sIm * sIm).squareRoot() / denom : .nan
+            imcoh[f] = denom > 0 ? sIm / denom : .nan
+            pli[f] = abs(signSum) / Double(max(1, trials))
+            wpli[f] = absSum > 0 ? abs(sIm) / absSum : 0
+        }
+        return (coh, imcoh, pli, wpli)
     }
 }

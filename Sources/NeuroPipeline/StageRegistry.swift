@@ -289,8 +289,8 @@ let spectralFeaturesStage = StageType(
 }
 
 let connectivityStage = StageType(
-    name: "connectivity", version: "1", level: .participant,
-    summary: "Band-averaged coherence, imaginary coherency (Welch) and PLI/wPLI (over epochs) for every channel pair.",
+    name: "connectivity", version: "2", level: .participant,
+    summary: "Band-averaged coherence, imaginary coherency, PLI and wPLI over epochs for every channel pair (mne-connectivity, mode fourier).",
     inputs: [StagePort(name: "epochs", file: "", help: "HDF5 epochs")],
     outputs: [StagePort(name: "table", file: "connectivity.tsv", help: "one row per channel pair and band")],
     parameters: [StageParameter(name: "bands", defaultValue: .null, unit: "Hz", help: "name=low-high,... (default delta…gamma)")]) { ctx in
@@ -301,9 +301,9 @@ let connectivityStage = StageType(
                         groups: e.groups ?? [String](repeating: "", count: e.trials.count), sampleRate: e.sampleRate, channelNames: e.channelNames,
                         tmin: 0, onsets: [])
     let rows = try BandConnectivity.compute(epochs, bands: bands).map { r in
-        [r.channelA, r.channelB, r.band] + [r.coherence, r.imaginaryCoherency, r.pli, r.wpli].map(TableWriter.cell)
+        [r.channelA, r.channelB, r.band] + [r.coh, r.imcoh, r.pli, r.wpli].map(TableWriter.cell)
     }
-    try TableWriter.writeTSV(header: ["channel_a", "channel_b", "band", "coherence", "imaginary_coherency", "pli", "wpli"], rows: rows, to: ctx.output("connectivity.tsv"))
+    try TableWriter.writeTSV(header: ["channel_a", "channel_b", "band", "coh", "imcoh", "pli", "wpli"], rows: rows, to: ctx.output("connectivity.tsv"))
 }
 
 let convertStage = StageType(

@@ -320,8 +320,8 @@ struct ExamplePipelineTests {
         #expect(conn.count == 3 * 2)
         for row in conn {
             let v = row.split(separator: "\t").suffix(4).map { Double($0)! }
-            // coherence and PLI in [0, 1]; |imaginary coherency|² ≤ magnitude-squared coherence.
-            #expect(v[0] >= 0 && v[0] <= 1 && v[2] >= 0 && v[2] <= 1 && v[3] >= 0 && v[3] <= 1 && v[1] * v[1] <= v[0] + 1e-12, "\(row)")
+            // coherence and PLI in [0, 1]; |imaginary coherency| ≤ |coherency|.
+            #expect(v[0] >= 0 && v[0] <= 1 + 1e-12 && v[2] >= 0 && v[2] <= 1 && v[3] >= 0 && v[3] <= 1 && abs(v[1]) <= v[0] + 1e-12, "\(row)")
         }
     }
 
