@@ -105,48 +105,68 @@ public enum SpectralFeatures {
     /// Phase lag index and weighted PLI between channel pairs over epochs, per frequency: from the Hann-tapered
     /// cross-spectrum S = X·conj(Y) of each epoch, PLI = |mean sign(Im S)|, wPLI = |mean Im S| / mean |Im S|.
     public static func phaseLagIndices(_ epochs: Epochs, pairs: [(Int, Int)]) throws -> (freqs: [Double], pli: [[Double]], wpli: [[Double]]) {
-        let spectra = try epochSpectra(epochs)
-        let rows = pairs.map { pairSpectra(spectra, $0.0, $0.1) }
+        let spectra = try EpochSpectra(epochs)
+        let rows = pairs.map { spectra.pair($0.0, $0.1) }
         return (WelchPSD.frequencies(nfft: epochs.samples, sampleRate: epochs.sampleRate), rows.map(\.pli), rows.map(\.wpli))
     }
 
-    /// Fourier coefficients of every epoch and channel, `[trial][channel][freq]`: mean removed, symmetric Hann
-    /// window, real FFT of the epoch length (mne-connectivity's `mode="fourier"`).
-    public static func epochSpectra(_ epochs: Epochs) throws -> [[[(re: Double, im: Double)]]] {
+}
+
+/// Fourier coefficients of every epoch and channel: mean removed, symmetric Hann window, real FFT of the epoch
+/// length (mne-connectivity's `mode="fourier"`). Stored `[channels × freqs × trials]` so that per-pair sums over
+/// trials read contiguous memory.
+public struct EpochSpectra: Sendable {
+    public let channels: Int, freqs: Int, trials: Int
+    public private(set) var re: [Double], im: [Double]
+
+    public init(_ epochs: Epochs) throws {
         let n = epochs.samples
+        channels = epochs.channels; trials = epochs.trials; freqs = n / 2 + 1
         let plan = try RealFFTPlan.shared(n: n)
         let win = WindowFunction.hann.samples(n, periodic: false)
-        return (0..<epochs.trials).map { t in
-            let m = epochs.trial(t)
-            return (0..<m.rows).map { c in
-                let row = m.row(c)
-                let mean = row.reduce(0, +) / Double(max(1, n))
-                return plan.forward(zip(row, win).map { ($0 - mean) * $1 })
+        re = [Double](repeating: 0, count: channels * freqs * trials)
+        im = re
+        var buffer = [Double](repeating: 0, count: n)
+        for t in 0..<trials {
+            for c in 0..<channels {
+                let start = (t * channels + c) * n
+                var mean = 0.0
+                for k in 0..<n { mean += epochs.data[start + k] }
+                mean /= Double(max(1, n))
+                for k in 0..<n { buffer[k] = (epochs.data[start + k] - mean) * win[k] }
+                for (f, z) in plan.forward(buffer).enumerated() {
+                    re[(c * freqs + f) * trials + t] = z.re
+                    im[(c * freqs + f) * trials + t] = z.im
+                }
             }
         }
     }
 
     /// Per frequency, over epochs, for channels i and j with S = X·conj(Y): coh = |mean S| / √(mean|X|² mean|Y|²),
     /// imcoh = Im(mean S) / √(…), PLI = |mean sign(Im S)|, wPLI = |mean Im S| / mean |Im S| (0 when all Im S are 0).
-    public static func pairSpectra(_ spectra: [[[(re: Double, im: Double)]]], _ i: Int, _ j: Int)
-        -> (coh: [Double], imcoh: [Double], pli: [Double], wpli: [Double]) {
-        let trials = spectra.count, nf = spectra.first?.first?.count ?? 0
-        var coh = [Double](repeating: 0, count: nf), imcoh = coh, pli = coh, wpli = coh
-        for f in 0..<nf {
-            var sRe = 0.0, sIm = 0.0, pxx = 0.0, pyy = 0.0, signSum = 0.0, absSum = 0.0
-            for t in 0..<trials {
-                let x = spectra[t][i][f], y = spectra[t][j][f]
-                let re = x.re * y.re + x.im * y.im, im = x.im * y.re - x.re * y.im
-                sRe += re; sIm += im
-                pxx += x.re * x.re + x.im * x.im; pyy += y.re * y.re + y.im * y.im
-                signSum += im > 0 ? 1 : (im < 0 ? -1 : 0)
-                absSum += abs(im)
+    public func pair(_ i: Int, _ j: Int) -> (coh: [Double], imcoh: [Double], pli: [Double], wpli: [Double]) {
+        var coh = [Double](repeating: 0, count: freqs), imcoh = coh, pli = coh, wpli = coh
+        let T = trials
+        re.withUnsafeBufferPointer { rb in
+            im.withUnsafeBufferPointer { ib in
+                for f in 0..<freqs {
+                    let xi = (i * freqs + f) * T, yi = (j * freqs + f) * T
+                    var sRe = 0.0, sIm = 0.0, pxx = 0.0, pyy = 0.0, signSum = 0.0, absSum = 0.0
+                    for t in 0..<T {
+                        let xr = rb[xi + t], xm = ib[xi + t], yr = rb[yi + t], ym = ib[yi + t]
+                        let cross = xm * yr - xr * ym  // Im(X·conj(Y))
+                        sRe += xr * yr + xm * ym; sIm += cross
+                        pxx += xr * xr + xm * xm; pyy += yr * yr + ym * ym
+                        signSum += cross > 0 ? 1 : (cross < 0 ? -1 : 0)
+                        absSum += abs(cross)
+                    }
+                    let denom = (pxx * pyy).squareRoot()
+                    coh[f] = denom > 0 ? (sRe * sRe + sIm * sIm).squareRoot() / denom : .nan
+                    imcoh[f] = denom > 0 ? sIm / denom : .nan
+                    pli[f] = abs(signSum) / Double(max(1, T))
+                    wpli[f] = absSum > 0 ? abs(sIm) / absSum : 0
+                }
             }
-            let denom = (pxx * pyy).squareRoot()
-            coh[f] = denom > 0 ? (sRe * sRe + sIm * sIm).squareRoot() / denom : .nan
-            imcoh[f] = denom > 0 ? sIm / denom : .nan
-            pli[f] = abs(signSum) / Double(max(1, trials))
-            wpli[f] = absSum > 0 ? abs(sIm) / absSum : 0
         }
         return (coh, imcoh, pli, wpli)
     }

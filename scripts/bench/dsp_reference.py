@@ -2,6 +2,7 @@
 
 usage: dsp_reference.py generate FILE CHANNELS SECONDS SFREQ   seeded EEG-like float64 [channels × samples]
        dsp_reference.py welch|fir FILE CHANNELS SFREQ          scipy.signal.welch(nperseg=512) / mne.filter.filter_data(1, 40)
+       dsp_reference.py connectivity FILE CHANNELS SFREQ       mne-connectivity coh/imcoh/pli/wpli, mode fourier, 2 s epochs
 """
 import sys
 import time
@@ -25,7 +26,18 @@ def main():
     ch, fs = int(sys.argv[3]), float(sys.argv[4])
     x = np.fromfile(path, dtype="<f8").reshape(ch, -1)
     t0 = time.perf_counter()
-    if mode == "welch":
+    if mode == "connectivity":
+        import mne
+        import mne_connectivity
+        mne.set_log_level("ERROR")
+        n = int(2 * fs)
+        trials = x.shape[1] // n
+        data = x[:, : trials * n].reshape(ch, trials, n).transpose(1, 0, 2)
+        cons = mne_connectivity.spectral_connectivity_epochs(
+            data, method=["coh", "imcoh", "pli", "wpli"], sfreq=fs, mode="fourier",
+            fmin=(4.0, 8.0, 13.0), fmax=(8.0, 13.0, 30.0), faverage=True, verbose=False)
+        y = np.concatenate([c.get_data().ravel() for c in cons])
+    elif mode == "welch":
         import scipy.signal as ss
         _, y = ss.welch(x, fs=fs, nperseg=512, axis=-1)
     else:

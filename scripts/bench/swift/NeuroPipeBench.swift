@@ -3,6 +3,7 @@
 //   neuropipe-bench edf FILE.edf      physical Float64 of every channel (as MNE's preload=True)
 //   neuropipe-bench nifti FILE.nii[.gz]  [voxels × timepoints] Float64 (as nibabel's get_fdata)
 //   neuropipe-bench welch|fir FILE.f64 CHANNELS SFREQ   Welch PSD (nperseg 512) or MNE-default 1–40 Hz FIR band-pass
+//   neuropipe-bench connectivity FILE.f64 CHANNELS SFREQ   band coh/imcoh/PLI/wPLI over 2 s epochs
 //                                                      of a raw float64 [channels × samples] file
 //   neuropipe-bench riemann FILE TRIALS CHANNELS SAMPLES ORDER LAG   the stages of scripts/bench/riemann
 //   neuropipe-bench hash FILE                              xxHash3-128 throughput and memoised re-check time
@@ -44,8 +45,8 @@ struct NeuroPipeBench {
             print("SymmetricEigen n=\(n): \(Date().timeIntervalSince(t0) * 10) ms per call")
             return
         }
-        guard (args.count == 3 && ["edf", "nifti"].contains(args[1])) || (args.count == 5 && ["welch", "fir"].contains(args[1])) else {
-            FileHandle.standardError.write("usage: neuropipe-bench edf|nifti FILE | welch|fir FILE.f64 CHANNELS SFREQ\n".data(using: .utf8)!)
+        guard (args.count == 3 && ["edf", "nifti"].contains(args[1])) || (args.count == 5 && ["welch", "fir", "connectivity"].contains(args[1])) else {
+            FileHandle.standardError.write("usage: neuropipe-bench edf|nifti FILE | welch|fir|connectivity FILE.f64 CHANNELS SFREQ\n".data(using: .utf8)!)
             exit(2)
         }
         var t0 = Date()
@@ -63,7 +64,17 @@ struct NeuroPipeBench {
             }
             let x = Matrix(rows: channels, cols: storage.count / channels, storage: storage)
             t0 = Date()  // time the computation, as the Python side does after loading
-            if args[1] == "welch" {
+            if args[1] == "connectivity" {
+                // Consecutive 2 s epochs; coh, imcoh, PLI, wPLI for every pair in theta, alpha and beta.
+                let n = Int(2 * fs), trials = x.cols / n
+                var data = [Double]()
+                data.reserveCapacity(trials * channels * n)
+                for t in 0..<trials { for c in 0..<channels { data += x.storage[(c * x.cols + t * n)..<(c * x.cols + (t + 1) * n)] } }
+                let epochs = Epochs(data: data, trials: trials, channels: channels, samples: n, labels: [String](repeating: "", count: trials),
+                                    groups: [String](repeating: "", count: trials), sampleRate: fs, channelNames: (0..<channels).map { "ch\($0)" }, tmin: 0, onsets: [])
+                values = try BandConnectivity.compute(epochs, bands: [FrequencyBand("theta", 4, 8), FrequencyBand("alpha", 8, 13), FrequencyBand("beta", 13, 30)])
+                    .flatMap { [$0.coh, $0.imcoh, $0.pli, $0.wpli] }
+            } else if args[1] == "welch" {
                 var s = WelchSettings()
                 s.nperseg = 512
                 values = try WelchPSD.compute(x, sampleRate: fs, settings: s).psd.storage
