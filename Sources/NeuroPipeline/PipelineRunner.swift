@@ -173,7 +173,7 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// Runs (or finds in the cache) one group-level stage over every recording, or over one participant's
-    /// (`scope`). Returns nil as the entry in a dry run, with `built` = would run.
+    /// (`scope`). In a dry run nothing is built: the entry is the cache hit, if any, and `built` = would run.
     func runGroupStage(_ stage: PipelineSpec.Stage, type: StageType, scope: String?, outputsByUnit: [Int: [String: (path: String, hash: ContentHash)]],
                        groupProduced: [String: [(path: String, participant: String?)]]) throws -> (CacheEntry?, Bool, ContentHash) {
         var inputs = [String: [String]](), who = [String: [String]](), hashes = [(String, ContentHash)]()
@@ -207,7 +207,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let params = registry.resolvedParameters(type, stage.parameters)
         if let scope, type.usesParticipant { hashes.append(("participant", ContentHash.of(scope))) }
         let key = CacheStore.key(stage: type.name, version: type.version, parameters: .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), inputs: hashes)
-        if dryRun { return (nil, cache.lookup(key) == nil, key) }
+        if dryRun { let hit = cache.lookup(key); return (hit, hit == nil, key) }
         let (entry, built) = try cache.entry(for: key, record: [("stage", .string(type.name)), ("stage_version", .string(type.version)), ("stage_id", .string(stage.id))]
                                              + (scope.map { [("participant", JSONValue.string($0))] } ?? []) + [
                                                                 ("parameters", .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))]) { dir in
@@ -332,11 +332,17 @@ public final class PipelineRunner: @unchecked Sendable {
 
         // Group level: all recordings' outputs, in unit order; `per: participant` stages once per participant.
         var groupProduced = [String: [(path: String, participant: String?)]]()
+        var waiting = Set(lock.withLock { records.filter { $0.status == .planned }.map(\.stage) })  // would run (dry run)
         for stage in groupStages {
             let type = registry.types[stage.uses]!
-            if !failed.isEmpty || stop || dryRun && outputsByUnit.values.contains(where: { $0.isEmpty }) {
-                add(StageRecord(stage: stage.id, participant: nil, status: dryRun ? .planned : .skipped, seconds: 0,
-                                error: failed.isEmpty ? (dryRun ? "waits for participant stages" : "stopped") : "\(failed.count) recording(s) failed"))
+            if !failed.isEmpty || stop {
+                add(StageRecord(stage: stage.id, participant: nil, status: .skipped, seconds: 0, error: failed.isEmpty ? "stopped" : "\(failed.count) recording(s) failed"))
+                continue
+            }
+            // In a dry run, a stage fed by one that would run cannot be keyed yet.
+            if stage.from.contains(where: { waiting.contains(String($0.1.prefix { $0 != "." })) }) {
+                waiting.insert(stage.id)
+                add(StageRecord(stage: stage.id, participant: nil, status: .planned, seconds: 0, error: "waits for upstream outputs"))
                 continue
             }
             var seen = Set<String>()
@@ -345,14 +351,16 @@ public final class PipelineRunner: @unchecked Sendable {
                 let t0 = Date()
                 do {
                     let (entry, built, key) = try runGroupStage(stage, type: type, scope: scope, outputsByUnit: outputsByUnit, groupProduced: groupProduced)
-                    guard let entry else {
-                        add(StageRecord(stage: stage.id, participant: scope, status: built ? .planned : .cached, seconds: 0, cacheKey: key.description))
+                    guard let entry, !dryRun || !built else {
+                        waiting.insert(stage.id)
+                        add(StageRecord(stage: stage.id, participant: scope, status: .planned, seconds: 0, cacheKey: key.description))
                         continue
                     }
                     let groupHashes = recordedHashes(entry)
                     for o in type.outputs {
                         let p = entry.outputsDirectory + "/" + o.file, ext = (o.file as NSString).pathExtension
                         groupProduced["\(stage.id).\(o.name)", default: []].append((p, scope))
+                        if dryRun { continue }
                         try publish(p, to: scope.map { "\($0)/\($0)_desc-\(stage.id)_\(o.name).\(ext)" } ?? "group/\(stage.id)_\(o.name).\(ext)", hash: groupHashes[p])
                     }
                     add(StageRecord(stage: stage.id, participant: scope, status: built ? .ran : .cached, seconds: Date().timeIntervalSince(t0), cacheKey: key.description))

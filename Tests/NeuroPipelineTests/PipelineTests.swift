@@ -35,6 +35,14 @@ enum PipelineFixtures {
         from: {tables: bands.table}
     """
 
+    /// `spec` plus participants.tsv columns joined onto the group table.
+    static let joinedSpec = spec + """
+
+      - id: joined
+        uses: join-participants
+        from: {table: table.table, participants: participants}
+    """
+
     /// Filter then 0–2 s epochs around T1/T2 on three sensorimotor channels; tests append a classify stage.
     static let epochsSpec = """
     name: epochs
@@ -126,6 +134,28 @@ struct PipelineRunnerTests {
         try Data(edited).write(to: URL(fileURLWithPath: bids + "/sub-02/eeg/sub-02_task-mi_eeg.edf"))
         let r4 = try PipelineFixtures.runner(PipelineFixtures.spec, bids: bids, out: out).run()
         #expect(r4.filter { $0.status == .ran }.map(\.stage).sorted() == ["bands", "filtered", "table"])
+    }
+
+    @Test func dryRunPlansWithoutWritingAndSeesTheCache() throws {
+        let bids = try PipelineFixtures.bids()
+        try "participant_id\tage\nsub-01\t70\nsub-02\t71\nsub-03\t72\n".write(toFile: bids + "/participants.tsv", atomically: true, encoding: .utf8)
+        let text: String = PipelineFixtures.joinedSpec
+        let out = try tempDirectory() + "/out"
+        func run(_ spec: String, dry: Bool) throws -> [StageRecord] {
+            let r = try PipelineFixtures.runner(spec, bids: bids, out: out)
+            r.participants = try DatasetDiscovery.participantsTable(root: bids)
+            r.dryRun = dry
+            return try r.run()
+        }
+        let plan = try run(text, dry: true)
+        #expect(PipelineFixtures.statuses(plan) == ["planned": 8], "\(plan.map { ($0.stage, $0.status, $0.error ?? "") })")
+        #expect(!FileManager.default.fileExists(atPath: out + "/group") && !FileManager.default.fileExists(atPath: out + "/sub-01"))
+        _ = try run(text, dry: false)
+        #expect(PipelineFixtures.statuses(try run(text, dry: true)) == ["cached": 8])
+        // A changed band-power parameter: the filter stays cached, everything after it would run.
+        let changed = try run(text.replacingOccurrences(of: "uses: bandpower\n", with: "uses: bandpower\n    with: {relative: true}\n"), dry: true)
+        #expect(changed.filter { $0.status == .cached }.map(\.stage) == ["filtered", "filtered", "filtered"])
+        #expect(changed.filter { $0.status == .planned }.count == 5 && !changed.contains { $0.status == .failed }, "\(changed.map { ($0.stage, $0.status, $0.error ?? "") })")
     }
 
     @Test func outputsCannotEscapeThroughSymlinks() throws {
@@ -229,12 +259,7 @@ struct ExamplePipelineTests {
     @Test func participantsColumnsJoinAndExplicitFileLists() throws {
         let bids = try PipelineFixtures.bids()
         try "participant_id\tage\tgroup\nsub-01\t71\tMCI\nsub-02\t68\tcontrol\nsub-03\tn/a\tcontrol\n".write(toFile: bids + "/participants.tsv", atomically: true, encoding: .utf8)
-        let text = PipelineFixtures.spec + """
-
-          - id: joined
-            uses: join-participants
-            from: {table: table.table, participants: participants}
-        """
+        let text = PipelineFixtures.joinedSpec
         let out = try tempDirectory() + "/out"
         let r = try PipelineFixtures.runner(text, bids: bids, out: out)
         r.participants = try DatasetDiscovery.participantsTable(root: bids)
