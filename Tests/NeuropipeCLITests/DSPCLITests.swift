@@ -202,3 +202,33 @@ struct SpecInputsTests {
         #expect(bad.status != 0 && bad.stdout.contains("inputs") && bad.stdout.contains("not bids and files"), "\(bad.stdout)")
     }
 }
+
+/// A broken recording fails only its own participant; the run exits non-zero naming it; --fail-fast stops early.
+struct RunFailureTests {
+    @Test func oneBadRecordingDoesNotStopTheOthersUnlessFailFast() throws {
+        let d = try DSPCLITests.tempDir()
+        for sub in ["01", "02", "03"] {
+            try FileManager.default.createDirectory(atPath: d + "/bids/sub-\(sub)/eeg", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: DSPCLITests.edf + "/S001R04.edf", toPath: d + "/bids/sub-\(sub)/eeg/sub-\(sub)_task-mi_eeg.edf")
+        }
+        // sub-02: header cut short.
+        let bad = d + "/bids/sub-02/eeg/sub-02_task-mi_eeg.edf"
+        try Data(try Data(contentsOf: URL(fileURLWithPath: bad)).prefix(300)).write(to: URL(fileURLWithPath: bad))
+        try "stages:\n  - id: bands\n    uses: bandpower\n    with: {channels: \"C3*\"}\n    from: {recording: input}\n  - id: table\n    uses: concat-tables\n    from: {tables: bands.table}\n"
+            .write(toFile: d + "/p.yaml", atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["run", d + "/p.yaml", "--bids", d + "/bids", "--out", d + "/o", "--jobs", "1", "--json"])
+        #expect(r.status != 0)
+        let v = try JSONValue.parse(r.stdout)
+        let failed = v.member("failed")?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(failed.contains { $0.hasPrefix("bands sub-02_task-mi_eeg: ") && $0.contains("sub-02_task-mi_eeg.edf") }, "\(failed)")
+        #expect(failed.contains { $0.hasPrefix("table group: ") && $0.contains("1 recording(s) failed") }, "\(failed)")
+        for ok in ["01", "03"] { #expect(FileManager.default.fileExists(atPath: d + "/o/sub-\(ok)/eeg/sub-\(ok)_task-mi_eeg_desc-bands_table.tsv")) }
+        // --fail-fast with one job: nothing after sub-02 starts.
+        let ff = try CLITests.run(["run", d + "/p.yaml", "--bids", d + "/bids", "--out", d + "/ff", "--jobs", "1", "--fail-fast", "--json"])
+        #expect(ff.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: d + "/ff/sub-03"), "sub-03 never ran")
+        // --participant-label on a BIDS dataset: only the named participant.
+        let one = try CLITests.run(["run", d + "/p.yaml", "--bids", d + "/bids", "--out", d + "/one", "--participant-label", "03", "--json"])
+        #expect(try one.status == 0 && JSONValue.parse(one.stdout).member("recordings")?.doubleValue == 1, "\(one.stdout)")
+    }
+}
