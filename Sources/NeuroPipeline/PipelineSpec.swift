@@ -85,9 +85,14 @@ public struct PipelineSpec: Sendable {
             }
             var params = [(String, JSONValue)]()
             if case .object(let m)? = s.member("with") { params = m }
-            for (k, _) in params where !type.parameters.contains(where: { $0.name == k }) {
-                throw InputError(file: path, field: locate(here + ".with." + k) + " (stage \(id), with.\(k))",
-                                 message: "\(uses) has no parameter \"\(k)\"; it takes \(type.parameters.map(\.name).joined(separator: ", "))")
+            for (k, v) in params {
+                guard let declared = type.parameters.first(where: { $0.name == k }) else {
+                    throw InputError(file: path, field: locate(here + ".with." + k) + " (stage \(id), with.\(k))",
+                                     message: "\(uses) has no parameter \"\(k)\"; it takes \(type.parameters.map(\.name).joined(separator: ", "))")
+                }
+                if let expected = declared.mismatch(v) {
+                    throw InputError(file: path, field: locate(here + ".with." + k) + " (stage \(id), with.\(k))", message: "\(expected); got \(v.serialized(pretty: false))")
+                }
             }
             var from = [(String, String)]()
             if case .object(let m)? = s.member("from") { from = m.map { ($0.0, $0.1.stringValue ?? "") } }

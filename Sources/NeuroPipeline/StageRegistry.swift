@@ -8,10 +8,44 @@ import NeuroRiemann
 public enum StageLevel: String, Sendable { case participant, group }
 
 public struct StageParameter: Sendable {
+    /// What a parameter's YAML value must be; checked when the spec is loaded, so a mistyped value is an error
+    /// at its line rather than silently read as "not given".
+    public enum Kind: String, Sendable {
+        case number, integer, bool, text
+        /// An integer or a keyword (classify's order: 3, auto or grid).
+        case integerOrText = "integer or text"
+    }
     public let name: String
     public let defaultValue: JSONValue
     public let unit: String
     public let help: String
+    public let kind: Kind
+
+    /// Without `kind`: from the default's type, else from the unit (s, Hz, µV → number; samples → integer; none → text).
+    public init(name: String, defaultValue: JSONValue, unit: String, help: String, kind: Kind? = nil) {
+        self.name = name; self.defaultValue = defaultValue; self.unit = unit; self.help = help
+        self.kind = kind ?? {
+            switch defaultValue {
+            case .int: return .integer
+            case .number: return .number
+            case .bool: return .bool
+            case .string: return .text
+            default: return unit == "samples" ? .integer : unit.isEmpty ? .text : .number
+            }
+        }()
+    }
+
+    /// nil when `value` fits this parameter, else what was expected.
+    public func mismatch(_ value: JSONValue) -> String? {
+        let ok: Bool
+        switch (kind, value) {
+        case (_, .null): ok = true
+        case (.number, .number), (.number, .int), (.integer, .int), (.bool, .bool), (.text, .string), (.integerOrText, .int), (.integerOrText, .string): ok = true
+        default: ok = false
+        }
+        let what = [Kind.number: "a number", .integer: "an integer", .bool: "true or false", .text: "text", .integerOrText: "an integer or a keyword"][kind]!
+        return ok ? nil : "expected \(what)\(unit.isEmpty ? "" : " (\(unit))")"
+    }
 }
 
 public struct StagePort: Sendable {
@@ -135,7 +169,7 @@ let bandpowerStage = StageType(
     outputs: [StagePort(name: "table", file: "bandpower.tsv", help: "one row per channel (per epoch)"),
               StagePort(name: "sidecar", file: "bandpower.json", help: "conventions used")],
     parameters: [StageParameter(name: "relative", defaultValue: .bool(false), unit: "", help: "relative to [1, 45) Hz"),
-                 StageParameter(name: "bands", defaultValue: .null, unit: "Hz", help: "name=low-high,... (default delta…gamma)"),
+                 StageParameter(name: "bands", defaultValue: .null, unit: "Hz", help: "name=low-high,... (default delta…gamma)", kind: .text),
                  StageParameter(name: "epoch_length", defaultValue: .null, unit: "s", help: "per consecutive epoch"), channelsParameter]) { ctx in
     let path = ctx.inputs["recording"]![0]
     let (rec, x, fs, names, units) = try loadSignal(path, channels: ctx.string("channels"))
@@ -195,7 +229,7 @@ let classifyStage = StageType(
     outputs: [StagePort(name: "results", file: "results.json", help: "per-fold and mean metrics")],
     parameters: [StageParameter(name: "pipeline", defaultValue: .string("ts-lr"), unit: "", help: PipelineName.allCases.map(\.rawValue).joined(separator: ", ")),
                  StageParameter(name: "estimator", defaultValue: .string("lwf"), unit: "", help: "covariance estimator"),
-                 StageParameter(name: "order", defaultValue: .int(1), unit: "", help: "ACM order, or auto (AMI lag + false nearest neighbours), or grid (orders 1-10 × lags 1-10, inner 3-fold CV)"),
+                 StageParameter(name: "order", defaultValue: .int(1), unit: "", help: "ACM order, or auto (AMI lag + false nearest neighbours), or grid (orders 1-10 × lags 1-10, inner 3-fold CV)", kind: .integerOrText),
                  StageParameter(name: "lag", defaultValue: .int(1), unit: "samples", help: "ACM lag (with a numeric order)"),
                  StageParameter(name: "cv", defaultValue: .string("stratified:5"), unit: "", help: "stratified:K, shuffle:K:SEED or group")]) { ctx in
     var trials = [Matrix](), labels = [String](), groups = [String]()
@@ -293,7 +327,7 @@ let connectivityStage = StageType(
     summary: "Band-averaged coherence, imaginary coherency, PLI and wPLI over epochs for every channel pair (mne-connectivity, mode fourier).",
     inputs: [StagePort(name: "epochs", file: "", help: "HDF5 epochs")],
     outputs: [StagePort(name: "table", file: "connectivity.tsv", help: "one row per channel pair and band")],
-    parameters: [StageParameter(name: "bands", defaultValue: .null, unit: "Hz", help: "name=low-high,... (default delta…gamma)")]) { ctx in
+    parameters: [StageParameter(name: "bands", defaultValue: .null, unit: "Hz", help: "name=low-high,... (default delta…gamma)", kind: .text)]) { ctx in
     let e = try EpochsFile.read(path: ctx.inputs["epochs"]![0])
     let bands = try ctx.string("bands").map { try FrequencyBand.parse($0) } ?? FrequencyBand.defaults
     let c = e.trials.first?.rows ?? 0

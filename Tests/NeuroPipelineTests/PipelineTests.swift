@@ -88,6 +88,11 @@ struct PipelineSpecTests {
         ("stages:\n  - id: a\n    uses: psd\n    from: {recording: input}\n  - id: a\n    uses: psd\n    from: {recording: input}\n", "line 5", "duplicate stage id"),
         ("stages:\n  - id: a\n    uses: psd\n    colour: red\n    from: {recording: input}\n", "line 2", "undocumented key \"colour\""),
         ("stages: [\n", "YAML", "line 2, column 1"),
+        // Mistyped values are refused where they are written, not read later as "not given".
+        ("stages:\n  - id: a\n    uses: filter\n    with: {l_freq: eight}\n    from: {recording: input}\n", "line 4", "expected a number (Hz); got \"eight\""),
+        ("stages:\n  - id: a\n    uses: psd\n    with: {nperseg: 2.5}\n    from: {recording: input}\n", "line 4", "expected an integer (samples); got 2.5"),
+        ("stages:\n  - id: a\n    uses: bandpower\n    with: {relative: 1}\n    from: {recording: input}\n", "line 4", "expected true or false; got 1"),
+        ("stages:\n  - id: a\n    uses: filter\n    with: {channels: 3}\n    from: {recording: input}\n", "line 4", "expected text; got 3"),
     ])
     func errorsPointAtTheYAML(text: String, position: String, message: String) {
         #expect { try PipelineSpec.parse(text, path: "p.yaml") } throws: { e in
