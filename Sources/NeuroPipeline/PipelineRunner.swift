@@ -216,6 +216,12 @@ public final class PipelineRunner: @unchecked Sendable {
         return (entry, built, key)
     }
 
+    /// A stage's error for the log: a parameter problem (an InputError naming no file) points at the spec and stage.
+    func describe(_ error: Error, stage: String) -> String {
+        if let e = error as? InputError, e.file.isEmpty { return "\(InputError(file: spec.path, field: "stage \(stage) \(e.field)", message: e.message))" }
+        return "\(error)"
+    }
+
     /// Hash of an input file: from the cache manifest when it is a cache output, else the memo.
     func hash(of path: String, manifests: [String: ContentHash]) throws -> ContentHash {
         if let h = manifests[path] { return h }
@@ -319,7 +325,7 @@ public final class PipelineRunner: @unchecked Sendable {
                         add(StageRecord(stage: stage.id, participant: unit.stem, status: built ? .ran : .cached, seconds: Date().timeIntervalSince(t0), cacheKey: key.description))
                     } catch {
                         unitFailed = true
-                        add(StageRecord(stage: stage.id, participant: unit.stem, status: .failed, seconds: Date().timeIntervalSince(t0), error: "\(error)"))
+                        add(StageRecord(stage: stage.id, participant: unit.stem, status: .failed, seconds: Date().timeIntervalSince(t0), error: self.describe(error, stage: stage.id)))
                         if self.failFast { stopped.value.withLock { stop = true } }
                     }
                 }
@@ -365,7 +371,7 @@ public final class PipelineRunner: @unchecked Sendable {
                     }
                     add(StageRecord(stage: stage.id, participant: scope, status: built ? .ran : .cached, seconds: Date().timeIntervalSince(t0), cacheKey: key.description))
                 } catch {
-                    add(StageRecord(stage: stage.id, participant: scope, status: .failed, seconds: Date().timeIntervalSince(t0), error: "\(error)"))
+                    add(StageRecord(stage: stage.id, participant: scope, status: .failed, seconds: Date().timeIntervalSince(t0), error: describe(error, stage: stage.id)))
                 }
             }
         }

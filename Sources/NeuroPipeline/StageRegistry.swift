@@ -132,6 +132,9 @@ let filterStage = StageType(
     guard let method = SignalPreparation.FilterMethod(rawValue: ctx.string("method") ?? "fir") else {
         throw InputError(file: "", field: "with.method", message: "expected fir or iir")
     }
+    guard ctx.double("l_freq") != nil || ctx.double("h_freq") != nil || ctx.double("notch") != nil else {
+        throw InputError(file: "", field: "with", message: "give l_freq, h_freq or notch; with none the filter would copy the recording unchanged")
+    }
     let (y, _) = try SignalPreparation.filter(x, sampleRate: fs, lFreq: ctx.double("l_freq"), hFreq: ctx.double("h_freq"), notch: ctx.double("notch"), method: method)
     try HDF5Layout.writeContinuous(SignalPreparation.replacing(rec, names: names, with: y), source: (ctx.inputs["recording"]![0] as NSString).lastPathComponent,
                                    to: ctx.output("recording.h5"))

@@ -388,7 +388,10 @@ struct ExamplePipelineTests {
         #expect(results.member("folds")?.arrayValue?.count == 3)
         #expect(results.member("folds")?.arrayValue?.allSatisfy { ($0.member("order")?.doubleValue ?? 0) >= 1 } == true)
         let bad = try PipelineFixtures.runner(spec("sideways"), bids: bids, out: try tempDirectory() + "/out").run()
-        #expect(bad.contains { $0.status == .failed && ($0.error ?? "").contains("with.order") }, "\(bad.compactMap(\.error))")
+        #expect(bad.contains { $0.status == .failed && ($0.error ?? "").hasPrefix("test.yaml: stage classify with.order: ") }, "\(bad.compactMap(\.error))")
+        // A filter given no edge would copy the recording: refused, naming the spec and stage.
+        let noEdges = try PipelineFixtures.runner("stages:\n  - id: f\n    uses: filter\n    from: {recording: input}\n", bids: bids, out: try tempDirectory() + "/out").run()
+        #expect(noEdges.allSatisfy { $0.status == .failed && ($0.error ?? "").hasPrefix("test.yaml: stage f with: give l_freq, h_freq or notch") })
     }
 
     @Test func perParticipantGroupStagesRunOncePerParticipant() throws {
