@@ -42,9 +42,7 @@ public enum ChannelOps {
     }
 
     /// True when `s` matches `pattern` with `*` (any run) and `?` (one character).
-    public static func wildcardMatch(_ pattern: String, _ s: String) -> Bool { wildcard(pattern, matches: s) }
-
-    static func wildcard(_ pattern: String, matches s: String) -> Bool {
+    public static func wildcard(_ pattern: String, matches s: String) -> Bool {
         let p = Array(pattern), t = Array(s)
         var dp = [[Bool]](repeating: [Bool](repeating: false, count: t.count + 1), count: p.count + 1)
         dp[0][0] = true

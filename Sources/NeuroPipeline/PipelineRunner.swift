@@ -56,7 +56,7 @@ public enum DatasetDiscovery {
             let name = (p as NSString).lastPathComponent
             if name.contains("*") || name.contains("?") {
                 let dir = (p as NSString).deletingLastPathComponent
-                let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().filter { ChannelOps.wildcardMatch(name, $0) }
+                let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().filter { ChannelOps.wildcard(name, matches: $0) }
                 guard !files.isEmpty else { throw InputError(file: p, field: "inputs.files", message: "the pattern matches no file") }
                 paths += files.map { dir + "/" + $0 }
             } else {
@@ -248,8 +248,9 @@ public final class PipelineRunner: @unchecked Sendable {
         var failed = Set<Int>()
         let stopped = UncheckedSendableBox(Lock())
         nonisolated(unsafe) var stop = false
-        let participantCount = Set(units.map(\.participant)).count
-        let total = participantStages.count * units.count + groupStages.reduce(0) { $0 + ($1.perParticipant ? participantCount : 1) }
+        var seen = Set<String>()
+        let participantIDs = units.map(\.participant).filter { seen.insert($0).inserted }  // in unit order
+        let total = participantStages.count * units.count + groupStages.reduce(0) { $0 + ($1.perParticipant ? participantIDs.count : 1) }
         let started = Date()
         func add(_ r: StageRecord) {
             let done: Int = lock.withLock { records.append(r); return records.count }
@@ -351,8 +352,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 add(StageRecord(stage: stage.id, participant: nil, status: .planned, seconds: 0, error: "waits for upstream outputs"))
                 continue
             }
-            var seen = Set<String>()
-            let scopes: [String?] = stage.perParticipant ? units.map(\.participant).filter { seen.insert($0).inserted } : [nil]
+            let scopes: [String?] = stage.perParticipant ? participantIDs : [nil]
             for scope in scopes {
                 let t0 = Date()
                 do {
