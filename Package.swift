@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "NeuroDSP", targets: ["NeuroDSP"]),
         .library(name: "NeuroLearn", targets: ["NeuroLearn"]),
         .library(name: "NeuroRiemann", targets: ["NeuroRiemann"]),
+        .library(name: "NeuroScreen", targets: ["NeuroScreen"]),
         .library(name: "NeuroPipeline", targets: ["NeuroPipeline"]),
     ],
     dependencies: [
@@ -39,22 +40,24 @@ let package = Package(
         .target(name: "NeuroDSP", dependencies: ["NeuroCore", "CFFTW", "CLapacke"]),
         .target(name: "NeuroLearn", dependencies: ["NeuroCore", "CLinear", "CSVM", "CLapacke"]),
         .target(name: "NeuroRiemann", dependencies: ["NeuroCore", "NeuroLearn", "CLapacke"]),
-        .target(name: "NeuroPipeline", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "CXXHash",
+        .target(name: "NeuroScreen", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "CLapacke"]),
+        .target(name: "NeuroPipeline", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "CXXHash",
                                                       .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "neuropipe",
             dependencies: [
-                "NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroPipeline",
+                "NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "NeuroPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmark driver for scripts/bench/edf (not a product).
-        .executableTarget(name: "neuropipe-bench", dependencies: ["NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroPipeline"], path: "scripts/bench/swift"),
+        .executableTarget(name: "neuropipe-bench", dependencies: ["NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "NeuroPipeline"], path: "scripts/bench/swift"),
 
         .testTarget(name: "NeuroCoreTests", dependencies: ["NeuroCore"]),
         .testTarget(name: "NeuroIOTests", dependencies: ["NeuroIO", "NeuroCore", "CHDF5", "CZlib"]),
         .testTarget(name: "NeuroDSPTests", dependencies: ["NeuroDSP", "NeuroCore"]),
         .testTarget(name: "NeuroLearnTests", dependencies: ["NeuroLearn", "NeuroCore"]),
         .testTarget(name: "NeuroRiemannTests", dependencies: ["NeuroRiemann", "NeuroLearn", "NeuroCore"]),
+        .testTarget(name: "NeuroScreenTests", dependencies: ["NeuroScreen", "NeuroIO", "NeuroCore"]),
         .testTarget(name: "NeuroPipelineTests", dependencies: ["NeuroPipeline", "NeuroCore", "NeuroIO", "neuropipe"]),
         .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore", "neuropipe"]),
     ],

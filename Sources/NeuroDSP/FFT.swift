@@ -164,3 +164,88 @@ public final class ComplexFFTPlan: FFTWPlanHandle, @unchecked Sendable {
         }
     }
 }
+
+/// A 2-D real-to-complex transform of a row-major `[n0 × n1]` array into `[n0 × (n1/2 + 1)]` complex values
+/// (interleaved re, im), cached by shape. Used for 2-D convolutions (FFT-KDE densities on a grid).
+public final class RealFFT2DPlan: FFTWPlanHandle, @unchecked Sendable {
+    public let n0: Int
+    public let n1: Int
+    private static let cache = PlanCache<[Int], RealFFT2DPlan>()
+
+    public static func shared(_ n0: Int, _ n1: Int) throws -> RealFFT2DPlan {
+        try cache.plan(for: [n0, n1]) { try RealFFT2DPlan(n0, n1) }
+    }
+
+    public init(_ n0: Int, _ n1: Int) throws {
+        guard n0 > 0, n1 > 0 else { throw RuntimeFailure(context: "RealFFT2DPlan", message: "shape must be positive, got \(n0) × \(n1)") }
+        (self.n0, self.n1) = (n0, n1)
+        try super.init("2-D real \(n0) × \(n1)") {
+            let input = fftw_alloc_real(n0 * n1)
+            let output = fftw_alloc_complex(n0 * (n1 / 2 + 1))
+            defer { fftw_free(input); fftw_free(output) }
+            return fftw_plan_dft_r2c_2d(Int32(n0), Int32(n1), input, output, neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
+        }
+    }
+
+    /// `input` `[n0 × n1]` real → `output` `[n0 × (n1/2 + 1)]` interleaved complex.
+    public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
+        output.withMemoryRebound(to: fftw_complex.self, capacity: n0 * (n1 / 2 + 1)) { fftw_execute_dft_r2c(plan, input, $0) }
+    }
+}
+
+/// The inverse of `RealFFT2DPlan` (unnormalised, as FFTW: the result is n0·n1 times the inverse DFT).
+public final class InverseRealFFT2DPlan: FFTWPlanHandle, @unchecked Sendable {
+    public let n0: Int
+    public let n1: Int
+    private static let cache = PlanCache<[Int], InverseRealFFT2DPlan>()
+
+    public static func shared(_ n0: Int, _ n1: Int) throws -> InverseRealFFT2DPlan {
+        try cache.plan(for: [n0, n1]) { try InverseRealFFT2DPlan(n0, n1) }
+    }
+
+    public init(_ n0: Int, _ n1: Int) throws {
+        guard n0 > 0, n1 > 0 else { throw RuntimeFailure(context: "InverseRealFFT2DPlan", message: "shape must be positive, got \(n0) × \(n1)") }
+        (self.n0, self.n1) = (n0, n1)
+        try super.init("inverse 2-D real \(n0) × \(n1)") {
+            let input = fftw_alloc_complex(n0 * (n1 / 2 + 1))
+            let output = fftw_alloc_real(n0 * n1)
+            defer { fftw_free(input); fftw_free(output) }
+            return fftw_plan_dft_c2r_2d(Int32(n0), Int32(n1), input, output, neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
+        }
+    }
+
+    /// `input` `[n0 × (n1/2 + 1)]` interleaved complex (overwritten, as FFTW's c2r does) → `output` `[n0 × n1]`.
+    public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
+        input.withMemoryRebound(to: fftw_complex.self, capacity: n0 * (n1 / 2 + 1)) { fftw_execute_dft_c2r(plan, $0, output) }
+    }
+}
+
+/// The unnormalised type-II DCT of length `n` (FFTW REDFT10: y_k = 2 Σ x_j cos(π k (j + ½) / n)), which is
+/// `scipy.fftpack.dct(x)`'s default. Cached by length.
+public final class DCTIIPlan: FFTWPlanHandle, @unchecked Sendable {
+    public let n: Int
+    private static let cache = PlanCache<Int, DCTIIPlan>()
+
+    public static func shared(n: Int) throws -> DCTIIPlan { try cache.plan(for: n) { try DCTIIPlan(n: n) } }
+
+    public init(n: Int) throws {
+        guard n > 0 else { throw RuntimeFailure(context: "DCTIIPlan", message: "length must be positive, got \(n)") }
+        self.n = n
+        try super.init("DCT-II length \(n)") {
+            let input = fftw_alloc_real(n)
+            let output = fftw_alloc_real(n)
+            defer { fftw_free(input); fftw_free(output) }
+            return fftw_plan_r2r_1d(Int32(n), input, output, FFTW_REDFT10, neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
+        }
+    }
+
+    /// The transform of `x` (`[n]`).
+    public func transform(_ x: [Double]) -> [Double] {
+        var input = x
+        var output = [Double](repeating: 0, count: n)
+        input.withUnsafeMutableBufferPointer { i in
+            output.withUnsafeMutableBufferPointer { o in fftw_execute_r2r(plan, i.baseAddress!, o.baseAddress!) }
+        }
+        return output
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import NeuroCore
 
 /// One train/test split of sample indices.
@@ -62,6 +63,12 @@ public struct SplitMix: Sendable {
     }
     /// Uniform in [0, 1).
     public mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    /// Standard normal deviate (Box–Muller on two uniforms; the first never 0).
+    public mutating func gaussian() -> Double {
+        let u1 = (Double(next() >> 11) + 1) / Double(1 << 53)
+        let u2 = uniform()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
     public mutating func shuffle<T>(_ a: inout [T]) {
         guard a.count > 1 else { return }
         for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, Int(next() % UInt64(i + 1))) }
