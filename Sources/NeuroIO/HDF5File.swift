@@ -281,6 +281,16 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// Opens dataset `object`, checking that every filter it needs is available.
+    /// Throws unless dataset `did` holds integers, floats or enums (what reads as Float64).
+    private func requireNumeric(_ did: hid_t, _ object: String) throws {
+        let type = H5Dget_type(did)
+        let cls = H5Tget_class(type)
+        H5Tclose(type)
+        guard cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM else {
+            throw HDF5Error(file: path, object: object, message: "dataset is not numeric; expected an integer or float dataset")
+        }
+    }
+
     private func openDataset(_ object: String) throws -> hid_t {
         let did = H5Dopen2(id, object, neuropipe_H5P_DEFAULT())
         guard did >= 0 else { throw fail(object) }
@@ -315,12 +325,7 @@ public final class HDF5File: @unchecked Sendable {
         try HDF5Library.call {
             let did = try openDataset(object)
             defer { H5Dclose(did) }
-            let type = H5Dget_type(did)
-            let cls = H5Tget_class(type)
-            H5Tclose(type)
-            guard cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM else {
-                throw HDF5Error(file: path, object: object, message: "dataset is not numeric; expected an integer or float dataset")
-            }
+            try requireNumeric(did, object)
             let space = H5Dget_space(did)
             defer { H5Sclose(space) }
             var shape = HDF5File.dims(space)
@@ -345,6 +350,34 @@ public final class HDF5File: @unchecked Sendable {
                               neuropipe_H5P_DEFAULT(), &values) >= 0 else { throw fail(object) }
             }
             return (shape, values)
+        }
+    }
+
+    /// Columns `columns` of a 2-D numeric dataset `[rows × cols]` as Float64 `[rows × columns.count]`, row-major
+    /// (a hyperslab: only those columns are read, so a wide feature matrix can be streamed in column blocks).
+    public func readDoubleColumns(_ object: String, columns: Range<Int>) throws -> [Double] {
+        try HDF5Library.call {
+            let did = try openDataset(object)
+            defer { H5Dclose(did) }
+            try requireNumeric(did, object)
+            let space = H5Dget_space(did)
+            defer { H5Sclose(space) }
+            let shape = HDF5File.dims(space)
+            guard shape.count == 2 else {
+                throw HDF5Error(file: path, object: object, message: "has shape \(shape); expected a 2-D dataset [samples × features]")
+            }
+            guard columns.lowerBound >= 0, columns.upperBound <= shape[1] else {
+                throw HDF5Error(file: path, object: object, message: "columns \(columns) are outside the dataset's shape \(shape)")
+            }
+            var values = [Double](repeating: 0, count: shape[0] * columns.count)
+            guard !values.isEmpty else { return values }
+            let start: [hsize_t] = [0, hsize_t(columns.lowerBound)]
+            let count: [hsize_t] = [hsize_t(shape[0]), hsize_t(columns.count)]
+            H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nil, count, nil)
+            let memspace = H5Screate_simple(2, count, nil)
+            defer { H5Sclose(memspace) }
+            guard H5Dread(did, neuropipe_H5T_NATIVE_DOUBLE(), memspace, space, neuropipe_H5P_DEFAULT(), &values) >= 0 else { throw fail(object) }
+            return values
         }
     }
 

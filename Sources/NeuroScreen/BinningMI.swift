@@ -4,12 +4,15 @@ import Foundation
 /// `binning_MI_discrete_cython` (discrete outcome): bin k of v is ⌊(v − min)/((max − min)/D)⌋ (the maximum in the
 /// last bin), D by Birgé–Rozenholc for continuous variables and the class count for a discrete outcome; no bias
 /// correction. The outcome's bins are computed once. A discrete outcome uses class indices, which equals
-/// fastHDMI's equal-width binning of the labels for 0/1 and 0/1/2 codes.
+/// fastHDMI's equal-width binning of the labels for 0/1 and 0/1/2 codes. `fixedBins` replaces the Birgé–Rozenholc
+/// choice for continuous variables.
 struct BinningMIScorer: FeatureScorer {
     let outcomeBins: [Int32]
     let outcomeBinCount: Int
+    let fixedBins: Int?
 
-    init(outcome: Outcome) {
+    init(outcome: Outcome, fixedBins: Int? = nil) {
+        self.fixedBins = fixedBins
         if outcome.isDiscrete {
             outcomeBins = outcome.values.map { Int32($0) }
             outcomeBinCount = outcome.classCount
@@ -20,7 +23,7 @@ struct BinningMIScorer: FeatureScorer {
                 outcomeBinCount = 1
             } else {
                 var counts = [Int32](repeating: 0, count: 100)
-                let d = outcome.values.withUnsafeBufferPointer { v in
+                let d = fixedBins ?? outcome.values.withUnsafeBufferPointer { v in
                     counts.withUnsafeMutableBufferPointer { ScreeningStatistics.birgeRozenholcBins(v, min: lo, max: hi, counts: $0.baseAddress!) }
                 }
                 outcomeBins = BinningMIScorer.binIndices(outcome.values, lo: lo, hi: hi, bins: d)
@@ -46,7 +49,8 @@ struct BinningMIScorer: FeatureScorer {
         init(scorer: BinningMIScorer) {
             self.scorer = scorer
             rowSums = [Double](repeating: 0, count: scorer.outcomeBinCount)
-            joint = [Double](repeating: 0, count: scorer.outcomeBinCount * 100)
+            joint = [Double](repeating: 0, count: scorer.outcomeBinCount * max(100, scorer.fixedBins ?? 0))
+            colSums = [Double](repeating: 0, count: max(100, scorer.fixedBins ?? 0))
         }
 
         func score(_ x: UnsafeBufferPointer<Double>, feature: Int) -> FeatureScore {
@@ -57,7 +61,7 @@ struct BinningMIScorer: FeatureScorer {
             }
             // A constant feature carries no information (fastHDMI would divide by a zero bin width).
             guard hi > lo, scorer.outcomeBinCount > 1 else { return FeatureScore(score: 0) }
-            let d = counts.withUnsafeMutableBufferPointer { ScreeningStatistics.birgeRozenholcBins(x, min: lo, max: hi, counts: $0.baseAddress!) }
+            let d = scorer.fixedBins ?? counts.withUnsafeMutableBufferPointer { ScreeningStatistics.birgeRozenholcBins(x, min: lo, max: hi, counts: $0.baseAddress!) }
             let rows = scorer.outcomeBinCount
             let width = (hi - lo) / Double(d)
             let n = Double(x.count)

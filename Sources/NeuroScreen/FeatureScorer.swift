@@ -19,13 +19,17 @@ public struct ScreeningOptions: Sendable, Equatable {
     public var method: ScreeningMethod
     public var bandwidth: BandwidthRule
     public var grid: Int?
+    /// A fixed bin count for binning (continuous variables); nil = Birgé–Rozenholc per variable.
+    public var bins: Int?
     public var neighbours: Int
     public var seed: UInt64
 
-    public init(method: ScreeningMethod, bandwidth: BandwidthRule = .silverman, grid: Int? = nil, neighbours: Int = 3, seed: UInt64 = 0) {
+    public init(method: ScreeningMethod, bandwidth: BandwidthRule = .silverman, grid: Int? = nil, bins: Int? = nil,
+                neighbours: Int = 3, seed: UInt64 = 0) {
         self.method = method
         self.bandwidth = bandwidth
         self.grid = grid
+        self.bins = bins
         self.neighbours = neighbours
         self.seed = seed
     }
@@ -67,7 +71,10 @@ extension ScreeningOptions {
             }
             return PearsonScorer(outcome: outcome)
         case .binning:
-            return BinningMIScorer(outcome: outcome)
+            if let bins, !(2...10_000).contains(bins) {
+                throw InputError(file: "options", field: "bins", message: "must be between 2 and 10000, got \(bins)")
+            }
+            return BinningMIScorer(outcome: outcome, fixedBins: bins)
         case .fftkde:
             if let grid, grid < 8 {
                 throw InputError(file: "options", field: "grid", message: "the KDE grid needs at least 8 points per axis, got \(grid)")

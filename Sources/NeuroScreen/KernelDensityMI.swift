@@ -161,6 +161,8 @@ struct JointKDEScorer: FeatureScorer {
         func score(_ x: UnsafeBufferPointer<Double>, feature: Int) -> FeatureScore {
             let s = scorer
             let g = s.grid
+            // A constant feature carries no information; the radial kernel would still give it a small positive MI.
+            guard let first = x.first, x.contains(where: { $0 != first }) else { return FeatureScore(score: 0) }
             let axis = KDEAxis(x, rule: s.rule, sortScratch: &sortScratch)
             let gridB = LinearGrid.around(lo: axis.sortedScaled.first!, hi: axis.sortedScaled.last!, support: Epanechnikov.support(1), count: g)
             let dxA = s.outcomeGrid.step, dxB = gridB.step
@@ -287,6 +289,7 @@ struct ClassConditionalKDEScorer: FeatureScorer {
         func score(_ x: UnsafeBufferPointer<Double>, feature: Int) -> FeatureScore {
             let s = scorer
             let g = s.grid, k = s.classCount, n = x.count
+            guard let first = x.first, x.contains(where: { $0 != first }) else { return FeatureScore(score: 0) }
             sortScratch.removeAll(keepingCapacity: true)
             sortScratch.append(contentsOf: x)
             sortScratch.sort()

@@ -1,0 +1,104 @@
+import Foundation
+import NeuroCore
+import NeuroIO
+
+/// Which ranked features the ranking table keeps: the best `top`, those scoring at least `threshold`, both, or all.
+public struct ScreeningSelection: Sendable, Equatable {
+    public var top: Int?
+    public var threshold: Double?
+    public init(top: Int? = nil, threshold: Double? = nil) {
+        self.top = top
+        self.threshold = threshold
+    }
+
+    /// The selected feature indices, best first.
+    public func apply(to result: ScreeningResult) -> [Int] {
+        var order = result.ranking
+        if let threshold { order = order.filter { result.scores[$0] >= threshold } }
+        if let top { order = Array(order.prefix(top)) }
+        return order
+    }
+}
+
+/// The files `neuropipe screen` writes: the ranking TSV (data-schemas/tsv-tables.json, "screen-ranking"), its JSON
+/// sidecar with every setting (data-schemas/screen-sidecar.schema.json), and for voxel inputs a NIfTI score map.
+public enum ScreeningOutputs {
+    /// Columns: feature, score, rank (1 = strongest), then p_value when permutations ran, then r and gaussian_mi
+    /// for Pearson screening. Rows in rank order.
+    public static func rankingTable(_ result: ScreeningResult, names: (Int) -> String, selected: [Int]) -> (header: [String], rows: [[String]]) {
+        var header = ["feature", "score", "rank"]
+        if result.pValues != nil { header.append("p_value") }
+        if result.statistics != nil { header += ["r", "gaussian_mi"] }
+        var rankOf = [Int: Int]()
+        for (i, j) in result.ranking.enumerated() { rankOf[j] = i + 1 }
+        let rows = selected.map { j -> [String] in
+            var row = [sanitised(names(j)), TableWriter.cell(result.scores[j]), "\(rankOf[j]!)"]
+            if let p = result.pValues { row.append(TableWriter.cell(p[j])) }
+            if let r = result.statistics { row += [TableWriter.cell(r[j]), TableWriter.cell(PearsonScorer.gaussianMI(r: r[j]))] }
+            return row
+        }
+        return (header, rows)
+    }
+
+    /// Feature names cannot break the table: tabs and newlines become spaces.
+    static func sanitised(_ name: String) -> String {
+        String(name.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
+    }
+
+    public static func writeRanking(_ result: ScreeningResult, names: (Int) -> String, selected: [Int], to path: String) throws {
+        let (header, rows) = rankingTable(result, names: names, selected: selected)
+        try TableWriter.writeTSV(header: header, rows: rows, to: path)
+    }
+
+    /// The sidecar: inputs, every option, counts, and (with permutations) the null maxima's quantiles.
+    public static func sidecar(result: ScreeningResult, request: ScreeningRequest, selection: ScreeningSelection, selectedCount: Int,
+                               features: FeatureSource, outcome: OutcomeTable?, outcomeKind: OutcomeKind, classLabels: [String],
+                               covariates: [String], elapsedSeconds: Double) -> JSONValue {
+        let o = request.options
+        var method: [(String, JSONValue)] = [("name", .string(o.method.rawValue))]
+        switch o.method {
+        case .pearson: method.append(("score", .string("|r|")))
+        case .binning: method.append(("bins", o.bins.map { .int($0) } ?? .string("birge-rozenholc")))
+        case .fftkde:
+            method += [("kernel", .string("epanechnikov")), ("bandwidth", .string(o.bandwidth.description)),
+                       ("grid", .int(o.grid ?? (outcomeKind == .continuous ? 300 : 500))),
+                       ("scaling", .string("robust (median, IQR)"))]
+        case .ksg: method += [("k", .int(o.neighbours)), ("seed", .int(Int(truncatingIfNeeded: o.seed)))]
+        }
+        var permutation: [(String, JSONValue)] = [("count", .int(request.permutations))]
+        if request.permutations > 0 {
+            permutation.append(("seed", .int(Int(truncatingIfNeeded: o.seed))))
+            let sorted = result.permutationMaxima.sorted()
+            permutation.append(("max_statistic_95th", .finite(ScreeningStatistics.percentile(sorted: sorted, 95))))
+        }
+        var selectionJSON: [(String, JSONValue)] = [("written", .int(selectedCount))]
+        if let top = selection.top { selectionJSON.append(("top", .int(top))) }
+        if let threshold = selection.threshold { selectionJSON.append(("threshold", .finite(threshold))) }
+        var outcomeJSON: [(String, JSONValue)] = [("kind", .string(outcomeKind.rawValue))]
+        if let outcome {
+            outcomeJSON += [("source", .string(outcome.path)), ("column", .string(outcome.column))]
+        }
+        if !classLabels.isEmpty { outcomeJSON.append(("classes", .array(classLabels.map { .string($0) }))) }
+        return .object([
+            ("neuropipe_version", .string(NeuroPipeVersion.current)),
+            ("method", .object(method)),
+            ("features", .object([("source", .string(features.origin)), ("count", .int(features.featureCount)),
+                                  ("with_missing_values", .int(result.featuresWithMissing))])),
+            ("samples", .int(result.sampleCount)),
+            ("outcome", .object(outcomeJSON)),
+            ("covariates", .array(covariates.map { .string($0) })),
+            ("permutations", .object(permutation)),
+            ("selection", .object(selectionJSON)),
+            ("elapsed_seconds", .finite((elapsedSeconds * 1000).rounded() / 1000)),
+        ])
+    }
+
+    /// Scores of a voxel screening as a 3-D float32 NIfTI on the input grid (0 outside the mask, NaN scores as 0).
+    public static func writeScoreMap(_ result: ScreeningResult, source: NIfTIFeatureSource, to path: String) throws {
+        var volume = [Double](repeating: 0, count: source.shape.reduce(1, *))
+        for (j, v) in source.voxels.enumerated() where result.scores[j].isFinite { volume[v] = result.scores[j] }
+        var options = NIfTIWriter.Options()
+        options.description = "NeuroPipe screen scores"
+        try NIfTIWriter.write(volume, shape: source.shape, affine: source.affine, to: path, options: options)
+    }
+}
