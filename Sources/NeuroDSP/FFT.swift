@@ -165,61 +165,6 @@ public final class ComplexFFTPlan: FFTWPlanHandle, @unchecked Sendable {
     }
 }
 
-/// A 2-D real-to-complex transform of a row-major `[n0 × n1]` array into `[n0 × (n1/2 + 1)]` complex values
-/// (interleaved re, im), cached by shape. Used for 2-D convolutions (FFT-KDE densities on a grid).
-public final class RealFFT2DPlan: FFTWPlanHandle, @unchecked Sendable {
-    public let n0: Int
-    public let n1: Int
-    private static let cache = PlanCache<[Int], RealFFT2DPlan>()
-
-    public static func shared(_ n0: Int, _ n1: Int) throws -> RealFFT2DPlan {
-        try cache.plan(for: [n0, n1]) { try RealFFT2DPlan(n0, n1) }
-    }
-
-    public init(_ n0: Int, _ n1: Int) throws {
-        guard n0 > 0, n1 > 0 else { throw RuntimeFailure(context: "RealFFT2DPlan", message: "shape must be positive, got \(n0) × \(n1)") }
-        (self.n0, self.n1) = (n0, n1)
-        try super.init("2-D real \(n0) × \(n1)") {
-            let input = fftw_alloc_real(n0 * n1)
-            let output = fftw_alloc_complex(n0 * (n1 / 2 + 1))
-            defer { fftw_free(input); fftw_free(output) }
-            return fftw_plan_dft_r2c_2d(Int32(n0), Int32(n1), input, output, neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
-        }
-    }
-
-    /// `input` `[n0 × n1]` real → `output` `[n0 × (n1/2 + 1)]` interleaved complex.
-    public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
-        output.withMemoryRebound(to: fftw_complex.self, capacity: n0 * (n1 / 2 + 1)) { fftw_execute_dft_r2c(plan, input, $0) }
-    }
-}
-
-/// The inverse of `RealFFT2DPlan` (unnormalised, as FFTW: the result is n0·n1 times the inverse DFT).
-public final class InverseRealFFT2DPlan: FFTWPlanHandle, @unchecked Sendable {
-    public let n0: Int
-    public let n1: Int
-    private static let cache = PlanCache<[Int], InverseRealFFT2DPlan>()
-
-    public static func shared(_ n0: Int, _ n1: Int) throws -> InverseRealFFT2DPlan {
-        try cache.plan(for: [n0, n1]) { try InverseRealFFT2DPlan(n0, n1) }
-    }
-
-    public init(_ n0: Int, _ n1: Int) throws {
-        guard n0 > 0, n1 > 0 else { throw RuntimeFailure(context: "InverseRealFFT2DPlan", message: "shape must be positive, got \(n0) × \(n1)") }
-        (self.n0, self.n1) = (n0, n1)
-        try super.init("inverse 2-D real \(n0) × \(n1)") {
-            let input = fftw_alloc_complex(n0 * (n1 / 2 + 1))
-            let output = fftw_alloc_real(n0 * n1)
-            defer { fftw_free(input); fftw_free(output) }
-            return fftw_plan_dft_c2r_2d(Int32(n0), Int32(n1), input, output, neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
-        }
-    }
-
-    /// `input` `[n0 × (n1/2 + 1)]` interleaved complex (overwritten, as FFTW's c2r does) → `output` `[n0 × n1]`.
-    public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
-        input.withMemoryRebound(to: fftw_complex.self, capacity: n0 * (n1 / 2 + 1)) { fftw_execute_dft_c2r(plan, $0, output) }
-    }
-}
-
 /// The unnormalised type-II DCT of length `n` (FFTW REDFT10: y_k = 2 Σ x_j cos(π k (j + ½) / n)), which is
 /// `scipy.fftpack.dct(x)`'s default. Cached by length.
 public final class DCTIIPlan: FFTWPlanHandle, @unchecked Sendable {
@@ -247,5 +192,93 @@ public final class DCTIIPlan: FFTWPlanHandle, @unchecked Sendable {
             output.withUnsafeMutableBufferPointer { o in fftw_execute_r2r(plan, i.baseAddress!, o.baseAddress!) }
         }
         return output
+    }
+}
+
+/// The 2-D type-I DCT (FFTW REDFT00 on both axes) of a row-major `[m0 × m1]` array: the real spectrum of a real
+/// sequence that is even on both axes, given its first quadrant (m = n/2 + 1 for an even length n). A symmetric
+/// convolution kernel's spectrum costs about a quarter of a full 2-D real FFT this way.
+public final class EvenDFT2DPlan: FFTWPlanHandle, @unchecked Sendable {
+    public let m0: Int
+    public let m1: Int
+    private static let cache = PlanCache<[Int], EvenDFT2DPlan>()
+
+    public static func shared(_ m0: Int, _ m1: Int) throws -> EvenDFT2DPlan {
+        try cache.plan(for: [m0, m1]) { try EvenDFT2DPlan(m0, m1) }
+    }
+
+    public init(_ m0: Int, _ m1: Int) throws {
+        guard m0 > 1, m1 > 1 else { throw RuntimeFailure(context: "EvenDFT2DPlan", message: "shape must be at least 2 × 2, got \(m0) × \(m1)") }
+        (self.m0, self.m1) = (m0, m1)
+        try super.init("2-D DCT-I \(m0) × \(m1)") {
+            let input = fftw_alloc_real(m0 * m1)
+            let output = fftw_alloc_real(m0 * m1)
+            defer { fftw_free(input); fftw_free(output) }
+            return fftw_plan_r2r_2d(Int32(m0), Int32(m1), input, output, FFTW_REDFT00, FFTW_REDFT00, neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
+        }
+    }
+
+    public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
+        fftw_execute_r2r(plan, input, output)
+    }
+}
+
+/// Batched complex transforms along the columns of a row-major `[n × columns]` complex array (interleaved re, im),
+/// in place: `columns` transforms of length `n` with stride `columns`. With `RealFFTPlan` over only the non-zero
+/// rows this makes a 2-D real FFT that skips zero-padded rows.
+public final class ColumnFFTPlan: FFTWPlanHandle, @unchecked Sendable {
+    public let n: Int
+    public let columns: Int
+    public let direction: ComplexFFTPlan.Direction
+    private static let cache = PlanCache<[Int], ColumnFFTPlan>()
+
+    public static func shared(n: Int, columns: Int, direction: ComplexFFTPlan.Direction) throws -> ColumnFFTPlan {
+        try cache.plan(for: [n, columns, direction.rawValue]) { try ColumnFFTPlan(n: n, columns: columns, direction: direction) }
+    }
+
+    public init(n: Int, columns: Int, direction: ComplexFFTPlan.Direction) throws {
+        guard n > 0, columns > 0 else { throw RuntimeFailure(context: "ColumnFFTPlan", message: "shape must be positive, got \(n) × \(columns)") }
+        (self.n, self.columns, self.direction) = (n, columns, direction)
+        try super.init("\(columns) column transforms of length \(n)") {
+            let buffer = fftw_alloc_complex(n * columns)
+            defer { fftw_free(buffer) }
+            var size = Int32(n)
+            return fftw_plan_many_dft(1, &size, Int32(columns), buffer, nil, Int32(columns), 1, buffer, nil, Int32(columns), 1,
+                                      Int32(direction.rawValue), neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
+        }
+    }
+
+    /// Transforms `data` (`[n × columns]` interleaved complex) in place.
+    public func execute(_ data: UnsafeMutablePointer<Double>) {
+        data.withMemoryRebound(to: fftw_complex.self, capacity: n * columns) { fftw_execute_dft(plan, $0, $0) }
+    }
+}
+
+/// `howMany` complex-to-real inverse transforms of length `n`: input rows of `n/2 + 1` complex values (overwritten),
+/// output contiguous real rows of length `n` (unnormalised, as FFTW).
+public final class InverseRealFFTBatchPlan: FFTWPlanHandle, @unchecked Sendable {
+    public let n: Int
+    public let howMany: Int
+    private static let cache = PlanCache<[Int], InverseRealFFTBatchPlan>()
+
+    public static func shared(n: Int, howMany: Int) throws -> InverseRealFFTBatchPlan {
+        try cache.plan(for: [n, howMany]) { try InverseRealFFTBatchPlan(n: n, howMany: howMany) }
+    }
+
+    public init(n: Int, howMany: Int) throws {
+        guard n > 0, howMany > 0 else { throw RuntimeFailure(context: "InverseRealFFTBatchPlan", message: "length and batch must be positive, got \(n) × \(howMany)") }
+        (self.n, self.howMany) = (n, howMany)
+        try super.init("\(howMany) × inverse real length \(n)") {
+            let input = fftw_alloc_complex((n / 2 + 1) * howMany)
+            let output = fftw_alloc_real(n * howMany)
+            defer { fftw_free(input); fftw_free(output) }
+            var size = Int32(n)
+            return fftw_plan_many_dft_c2r(1, &size, Int32(howMany), input, nil, 1, Int32(n / 2 + 1), output, nil, 1, Int32(n),
+                                          neuropipe_fftw_estimate() | neuropipe_fftw_unaligned())
+        }
+    }
+
+    public func execute(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
+        input.withMemoryRebound(to: fftw_complex.self, capacity: (n / 2 + 1) * howMany) { fftw_execute_dft_c2r(plan, $0, output) }
     }
 }

@@ -69,6 +69,13 @@ public struct SplitMix: Sendable {
         let u2 = uniform()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
+    /// Two independent standard normal deviates from one Box–Muller step (cos and sin branches).
+    public mutating func gaussianPair() -> (Double, Double) {
+        let u1 = (Double(next() >> 11) + 1) / Double(1 << 53)
+        let u2 = uniform()
+        let radius = (-2 * log(u1)).squareRoot(), angle = 2 * Double.pi * u2
+        return (radius * cos(angle), radius * sin(angle))
+    }
     public mutating func shuffle<T>(_ a: inout [T]) {
         guard a.count > 1 else { return }
         for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, Int(next() % UInt64(i + 1))) }

@@ -4,6 +4,7 @@ import NeuroDSP
 import NeuroIO
 import NeuroLearn
 import NeuroRiemann
+import NeuroScreen
 
 public enum StageLevel: String, Sendable { case participant, group }
 
@@ -101,7 +102,7 @@ public struct StageRegistry: Sendable {
 
     /// Every stage type NeuroPipe offers.
     public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage, joinParticipantsStage,
-                                                   resampleStage, spectralFeaturesStage, connectivityStage, convertStage])
+                                                   resampleStage, spectralFeaturesStage, connectivityStage, convertStage, screenStage])
 
     /// Parameters with defaults filled in, checked against the declared ones.
     public func resolvedParameters(_ type: StageType, _ given: [(String, JSONValue)]) -> [String: JSONValue] {
@@ -351,4 +352,43 @@ let convertStage = StageType(
     parameters: []) { ctx in
     // No mask parameter: a path parameter would not be content-hashed, so an edited mask would hit a stale entry.
     _ = try Conversion.convert(input: ctx.inputs["input"]![0], output: ctx.output("data.h5"))
+}
+
+let screenStage = StageType(
+    name: "screen", version: "1", level: .group,
+    summary: "Ranks a group table's features by association with a participants.tsv column (Pearson, binning, FFT-KDE or KSG mutual information).",
+    inputs: [StagePort(name: "table", file: "", help: "group table with participant_id (e.g. concat-tables); long tables (rows per channel/band) are widened to feature[key]"),
+             StagePort(name: "participants", file: "", help: "connect to `participants` (the dataset's participants.tsv)")],
+    outputs: [StagePort(name: "ranking", file: "ranking.tsv", help: "feature, score, rank (+ p_value), best first"),
+              StagePort(name: "settings", file: "ranking.json", help: "every setting of the screening (data-schemas/screen-sidecar.schema.json)")],
+    parameters: [StageParameter(name: "outcome", defaultValue: .null, unit: "", help: "participants.tsv column to screen against (e.g. group)", kind: .text),
+                 StageParameter(name: "outcome_type", defaultValue: .null, unit: "", help: "continuous, binary or categorical (default: inferred)", kind: .text),
+                 StageParameter(name: "method", defaultValue: .string("fftkde"), unit: "", help: ScreeningMethod.allCases.map(\.rawValue).joined(separator: ", ")),
+                 StageParameter(name: "bandwidth", defaultValue: .string("silverman"), unit: "", help: "fftkde bandwidth: silverman, scott, isj or a number"),
+                 StageParameter(name: "top", defaultValue: .null, unit: "", help: "keep the best K features", kind: .integer),
+                 StageParameter(name: "permutations", defaultValue: .int(0), unit: "", help: "outcome permutations for family-wise p-values"),
+                 StageParameter(name: "covariates", defaultValue: .null, unit: "", help: "comma-separated participants.tsv columns regressed out first (e.g. age,sex)", kind: .text),
+                 StageParameter(name: "seed", defaultValue: .int(0), unit: "", help: "seed for permutations and KSG noise")]) { ctx in
+    guard ctx.inputs["table"]?.count == 1 else {
+        throw InputError(file: "", field: "from.table", message: "expected one group table; got \(ctx.inputs["table"]?.count ?? 0) (stack per-participant tables with concat-tables first)")
+    }
+    guard let column = ctx.string("outcome") else { throw InputError(file: "", field: "with.outcome", message: "name the participants.tsv column to screen against") }
+    guard let method = ScreeningMethod(rawValue: ctx.string("method") ?? "fftkde") else {
+        throw InputError(file: "", field: "with.method", message: "must be one of \(ScreeningMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    guard let bandwidth = BandwidthRule(ctx.string("bandwidth") ?? "silverman") else {
+        throw InputError(file: "", field: "with.bandwidth", message: "must be silverman, scott, isj or a positive number")
+    }
+    var kind: OutcomeKind? = nil
+    if let text = ctx.string("outcome_type") {
+        guard let k = OutcomeKind(rawValue: text) else { throw InputError(file: "", field: "with.outcome_type", message: "must be continuous, binary or categorical") }
+        kind = k
+    }
+    let source = try MatrixFeatureSource.participantTable(try TSVTable(path: ctx.inputs["table"]![0]))
+    let covariates = (ctx.string("covariates") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    let options = ScreeningOptions(method: method, bandwidth: bandwidth, seed: UInt64(max(0, ctx.int("seed") ?? 0)))
+    let job = ScreeningJob(source: source, outcome: try OutcomeTable(spec: ctx.inputs["participants"]![0] + ":" + column), outcomeKind: kind,
+                           covariates: covariates, options: options, permutations: ctx.int("permutations") ?? 0,
+                           selection: ScreeningSelection(top: ctx.int("top")))
+    _ = try job.run(rankingPath: ctx.output("ranking.tsv"))
 }

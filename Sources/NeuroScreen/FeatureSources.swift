@@ -232,3 +232,46 @@ public final class NIfTIFeatureSource: FeatureSource {
         return transposeToFeatureMajor(rowMajor, samples: n, features: w)
     }
 }
+
+extension MatrixFeatureSource {
+    /// One row per participant from a group table keyed by `participant_id`. A long table (several rows per
+    /// participant told apart by text columns such as `channel` or `band`) is widened: feature
+    /// `<numeric column>[<key values joined by _>]`, e.g. `alpha[Cz]`; a key repeated within a participant is an error.
+    /// Missing cells and absent keys are NaN (scored on the complete samples).
+    public static func participantTable(_ table: TSVTable) throws -> MatrixFeatureSource {
+        let idColumn = try table.column("participant_id")
+        let others = table.header.indices.filter { $0 != idColumn }
+        let keyColumns = others.filter { c in table.rows.contains { !TSVTable.isMissing($0[c]) && Double($0[c]) == nil } }
+        let valueColumns = others.filter { !keyColumns.contains($0) }
+        guard !valueColumns.isEmpty else {
+            throw InputError(file: table.path, field: "columns", message: "has no numeric column to screen")
+        }
+        var participants = [String](), rowOf = [String: Int]()
+        var featureIndex = [String: Int](), names = [String]()
+        var cells = [(row: Int, feature: Int, value: Double)]()
+        for row in table.rows {
+            let id = row[idColumn]
+            if rowOf[id] == nil { rowOf[id] = participants.count; participants.append(id) }
+            let key = keyColumns.map { row[$0] }.joined(separator: "_")
+            for c in valueColumns {
+                let name = keyColumns.isEmpty ? table.header[c] : "\(table.header[c])[\(key)]"
+                let j: Int
+                if let known = featureIndex[name] { j = known } else { j = names.count; featureIndex[name] = j; names.append(name) }
+                let cell = row[c]
+                let value = TSVTable.isMissing(cell) ? Double.nan : Double(cell)!
+                cells.append((rowOf[id]!, j, value))
+            }
+        }
+        var storage = [Double](repeating: .nan, count: participants.count * names.count)
+        var seen = [Bool](repeating: false, count: storage.count)
+        for (r, j, v) in cells {
+            let at = r * names.count + j
+            if seen[at] {
+                throw InputError(file: table.path, field: "participant_id", message: "\(participants[r]) has two rows for \(names[j]); a row per participant (or per participant and key) is expected")
+            }
+            seen[at] = true
+            storage[at] = v
+        }
+        return MatrixFeatureSource(Matrix(rows: participants.count, cols: names.count, storage: storage), names: names, sampleIDs: participants, origin: table.path)
+    }
+}

@@ -70,14 +70,15 @@ enum Epanechnikov {
     }
 }
 
-/// The smallest m ≥ n whose only prime factors are 2, 3, 5 and 7 (fast FFTW sizes).
+/// The smallest even m ≥ n whose only prime factors are 2, 3 and 5 (fast FFTW sizes; even so a symmetric
+/// kernel's spectrum can come from a DCT-I of its quadrant).
 func smoothFFTSize(atLeast n: Int) -> Int {
-    var m = max(1, n)
+    var m = max(2, n + n % 2)
     while true {
         var r = m
-        for p in [2, 3, 5, 7] { while r % p == 0 { r /= p } }
+        for p in [2, 3, 5] { while r % p == 0 { r /= p } }
         if r == 1 { return m }
-        m += 1
+        m += 2
     }
 }
 
@@ -177,7 +178,11 @@ struct JointKDEScorer: FeatureScorer {
                 dataSpectrum = [Double](repeating: 0, count: spectrumCount)
                 kernelSpectrum = [Double](repeating: 0, count: spectrumCount)
             }
-            guard let forward = try? RealFFT2DPlan.shared(n0, n1), let inverse = try? InverseRealFFT2DPlan.shared(n0, n1) else {
+            // A 2-D FFT that skips the zero-padded rows: row transforms of the grid's g rows, then columns.
+            let half1 = n1 / 2 + 1
+            guard let rowsForward = try? RealFFTPlan.shared(n: n1, howMany: g), let rowsInverse = try? InverseRealFFTBatchPlan.shared(n: n1, howMany: g),
+                  let columnsForward = try? ColumnFFTPlan.shared(n: n0, columns: half1, direction: .forward),
+                  let columnsInverse = try? ColumnFFTPlan.shared(n: n0, columns: half1, direction: .backward) else {
                 return FeatureScore(score: .nan)
             }
             // Linear binning of the (outcome, feature) pairs onto the grid (KDEpy's iterate_data_2D).
@@ -194,35 +199,43 @@ struct JointKDEScorer: FeatureScorer {
                     d[(a + 1) * n1 + b + 1] += xy
                 }
             }
-            // The kernel on its own grid, wrapped around the origin so the circular convolution is KDEpy's "same" mode.
+            // The kernel on its own grid: even on both axes, so its spectrum (that of the kernel wrapped around the
+            // origin, which makes the circular convolution KDEpy's "same" mode) is the DCT-I of its first quadrant.
             let halfA = s.outcomeHalfWidth
             let offA = Epanechnikov.offsets(step: dxA, half: halfA), offB = Epanechnikov.offsets(step: dxB, half: halfB)
+            let m0 = n0 / 2 + 1, m1 = n1 / 2 + 1
+            guard let even = try? EvenDFT2DPlan.shared(m0, m1) else { return FeatureScore(score: .nan) }
             kernel.withUnsafeMutableBufferPointer { k in
-                k.baseAddress!.update(repeating: 0, count: n0 * n1)
-                for i in 0...(2 * halfA) {
-                    let row = ((i - halfA) + n0) % n0
-                    let ua = offA[i]
-                    for j in 0...(2 * halfB) {
-                        let ub = offB[j]
-                        k[row * n1 + ((j - halfB) + n1) % n1] = Epanechnikov.radial2D(distance: (ua * ua + ub * ub).squareRoot())
+                k.baseAddress!.update(repeating: 0, count: m0 * m1)
+                for i in 0...halfA {
+                    let ua = offA[halfA + i]
+                    for j in 0...halfB {
+                        let ub = offB[halfB + j]
+                        k[i * m1 + j] = Epanechnikov.radial2D(distance: (ua * ua + ub * ub).squareRoot())
                     }
                 }
+                kernelSpectrum.withUnsafeMutableBufferPointer { ks in even.execute(k.baseAddress!, ks.baseAddress!) }
             }
             data.withUnsafeMutableBufferPointer { d in
-                dataSpectrum.withUnsafeMutableBufferPointer { ds in forward.execute(d.baseAddress!, ds.baseAddress!) }
-            }
-            kernel.withUnsafeMutableBufferPointer { k in
-                kernelSpectrum.withUnsafeMutableBufferPointer { ks in forward.execute(k.baseAddress!, ks.baseAddress!) }
+                dataSpectrum.withUnsafeMutableBufferPointer { ds in
+                    rowsForward.execute(d.baseAddress!, ds.baseAddress!)
+                    (ds.baseAddress! + 2 * g * half1).update(repeating: 0, count: 2 * (n0 - g) * half1)
+                    columnsForward.execute(ds.baseAddress!)
+                }
             }
             dataSpectrum.withUnsafeMutableBufferPointer { ds in
                 kernelSpectrum.withUnsafeBufferPointer { ks in
-                    for c in stride(from: 0, to: spectrumCount, by: 2) {
-                        let (ar, ai, br, bi) = (ds[c], ds[c + 1], ks[c], ks[c + 1])
-                        ds[c] = ar * br - ai * bi
-                        ds[c + 1] = ar * bi + ai * br
+                    for a in 0..<n0 {
+                        let row = min(a, n0 - a) * m1
+                        for b in 0..<half1 {
+                            let weight = ks[row + b]
+                            ds[2 * (a * half1 + b)] *= weight
+                            ds[2 * (a * half1 + b) + 1] *= weight
+                        }
                     }
                 }
-                data.withUnsafeMutableBufferPointer { d in inverse.execute(ds.baseAddress!, d.baseAddress!) }
+                columnsInverse.execute(ds.baseAddress!)
+                data.withUnsafeMutableBufferPointer { d in rowsInverse.execute(ds.baseAddress!, d.baseAddress!) }
             }
             let scale = 1 / (Double(n0 * n1) * Double(x.count))
             let eps = Double.ulpOfOne

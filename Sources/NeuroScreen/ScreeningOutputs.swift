@@ -102,3 +102,57 @@ public enum ScreeningOutputs {
         try NIfTIWriter.write(volume, shape: source.shape, affine: source.affine, to: path, options: options)
     }
 }
+
+/// A whole screening as the CLI verb and the pipeline stage run it: align the outcome (and covariates) to the
+/// features, screen, select, and write RANKING.tsv, RANKING.json and (voxel features) RANKING.nii.gz.
+public struct ScreeningJob {
+    public var source: FeatureSource
+    public var outcome: OutcomeTable
+    public var outcomeKind: OutcomeKind?
+    public var covariates: [String]
+    public var options: ScreeningOptions
+    public var permutations: Int
+    public var blockSize: Int
+    public var selection: ScreeningSelection
+
+    public init(source: FeatureSource, outcome: OutcomeTable, outcomeKind: OutcomeKind? = nil, covariates: [String] = [], options: ScreeningOptions,
+                permutations: Int = 0, blockSize: Int = 2048, selection: ScreeningSelection = ScreeningSelection()) {
+        self.source = source
+        self.outcome = outcome
+        self.outcomeKind = outcomeKind
+        self.covariates = covariates
+        self.options = options
+        self.permutations = permutations
+        self.blockSize = blockSize
+        self.selection = selection
+    }
+
+    public struct Written {
+        public var result: ScreeningResult
+        public var selected: [Int]
+        public var sidecar: JSONValue
+        public var mapPath: String?
+    }
+
+    /// `rankingPath` must end in .tsv; the sidecar and map take its name with .json / .nii.gz.
+    public func run(rankingPath: String, progress: ((Int, Int) -> Void)? = nil) throws -> Written {
+        let started = Date()
+        let (y, rows) = try outcome.align(to: source, kind: outcomeKind)
+        let covariateMatrix = covariates.isEmpty ? nil : try outcome.covariates(covariates, for: source)
+        let request = ScreeningRequest(options: options, rows: rows, covariates: covariateMatrix?.matrix, permutations: permutations, blockSize: blockSize)
+        let result = try FeatureScreening.run(source: source, outcome: y, request: request, progress: progress)
+        let selected = selection.apply(to: result)
+        try ScreeningOutputs.writeRanking(result, names: source.featureName, selected: selected, to: rankingPath)
+        let base = String(rankingPath.dropLast(4))
+        let sidecar = ScreeningOutputs.sidecar(result: result, request: request, selection: selection, selectedCount: selected.count,
+                                               features: source, outcome: outcome, outcomeKind: y.kind, classLabels: y.classLabels,
+                                               covariates: covariateMatrix?.columns ?? [], elapsedSeconds: Date().timeIntervalSince(started))
+        try TableWriter.writeJSON(sidecar, to: base + ".json")
+        var mapPath: String? = nil
+        if let voxels = source as? NIfTIFeatureSource {
+            mapPath = base + ".nii.gz"
+            try ScreeningOutputs.writeScoreMap(result, source: voxels, to: mapPath!)
+        }
+        return Written(result: result, selected: selected, sidecar: sidecar, mapPath: mapPath)
+    }
+}

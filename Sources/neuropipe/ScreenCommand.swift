@@ -50,7 +50,6 @@ struct ScreenCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json.json) {
-            let started = Date()
             let outDirectory = (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: outDirectory, isDirectory: &isDirectory), isDirectory.boolValue,
@@ -58,35 +57,20 @@ struct ScreenCommand: ParsableCommand {
                 throw InputError(file: out, field: "--out", message: "the directory \(outDirectory) does not exist or is not writable")
             }
             let source = try openFeatures(scratch: outDirectory)
-            let table = try OutcomeTable(spec: outcome)
-            let (y, rows) = try table.align(to: source, kind: outcomeType.flatMap(OutcomeKind.init))
-            var covariateMatrix: Matrix? = nil, covariateNames = [String]()
-            if let covariates {
-                let names = covariates.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                (covariateMatrix, covariateNames) = try table.covariates(names, for: source)
-            }
+            let names = (covariates ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let options = ScreeningOptions(method: ScreeningMethod(rawValue: method)!, bandwidth: BandwidthRule(bandwidth)!, grid: grid, bins: bins,
                                            neighbours: k, seed: seed)
-            let request = ScreeningRequest(options: options, rows: rows, covariates: covariateMatrix, permutations: permutations, blockSize: blockSize)
+            let job = ScreeningJob(source: source, outcome: try OutcomeTable(spec: outcome), outcomeKind: outcomeType.flatMap(OutcomeKind.init),
+                                   covariates: names, options: options, permutations: permutations, blockSize: blockSize,
+                                   selection: ScreeningSelection(top: top, threshold: threshold))
             let showProgress = isatty(2) != 0 && !json.json
-            let result = try FeatureScreening.run(source: source, outcome: y, request: request) { done, total in
+            let written = try job.run(rankingPath: out) { done, total in
                 guard showProgress else { return }
                 let bar = String(repeating: "#", count: 30 * done / max(1, total)).padding(toLength: 30, withPad: ".", startingAt: 0)
                 FileHandle.standardError.write("\r[\(bar)] \(done)/\(total) features   \(done == total ? "\n" : "")".data(using: .utf8)!)
             }
-            let selection = ScreeningSelection(top: top, threshold: threshold)
-            let selected = selection.apply(to: result)
-            try ScreeningOutputs.writeRanking(result, names: source.featureName, selected: selected, to: out)
+            let (result, selected, mapPath) = (written.result, written.selected, written.mapPath)
             let base = String(out.dropLast(4))
-            let sidecar = ScreeningOutputs.sidecar(result: result, request: request, selection: selection, selectedCount: selected.count,
-                                                   features: source, outcome: table, outcomeKind: y.kind, classLabels: y.classLabels,
-                                                   covariates: covariateNames, elapsedSeconds: Date().timeIntervalSince(started))
-            try TableWriter.writeJSON(sidecar, to: base + ".json")
-            var mapPath: String? = nil
-            if let voxels = source as? NIfTIFeatureSource {
-                mapPath = base + ".nii.gz"
-                try ScreeningOutputs.writeScoreMap(result, source: voxels, to: mapPath!)
-            }
             let best = selected.prefix(10).map { j in
                 JSONValue.object([("feature", .string(source.featureName(j))), ("score", .finite(result.scores[j]))] +
                                  (result.pValues.map { [("p_value", JSONValue.finite($0[j]))] } ?? []))

@@ -261,6 +261,35 @@ struct ExamplePipelineTests {
         }
     }
 
+    @Test func screenStageRanksTheWidenedGroupTable() throws {
+        let bids = try PipelineFixtures.bids()
+        try "participant_id\tage\tgroup\nsub-01\t71\tMCI\nsub-02\t68\tcontrol\nsub-03\t75\tcontrol\n".write(toFile: bids + "/participants.tsv", atomically: true, encoding: .utf8)
+        let text = PipelineFixtures.spec + """
+
+          - id: screened
+            uses: screen
+            with: {outcome: age, method: pearson}
+            from: {table: table.table, participants: participants}
+        """
+        let out = try tempDirectory() + "/out"
+        let r = try PipelineFixtures.runner(text, bids: bids, out: out)
+        r.participants = try DatasetDiscovery.participantsTable(root: bids)
+        let records = try r.run()
+        #expect(records.allSatisfy { $0.status != .failed }, "\(records.compactMap(\.error))")
+        let ranking = try String(contentsOfFile: out + "/group/screened_ranking.tsv", encoding: .utf8).split(separator: "\n")
+        #expect(ranking[0] == "feature\tscore\trank\tr\tgaussian_mi")
+        // bandpower rows are per channel: 3 channels × 5 bands (+ ratios) widened to feature[channel].
+        #expect(ranking.count - 1 >= 15 && ranking.dropFirst().allSatisfy { $0.contains("[C") })
+        let settings = try JSONValue.parse(String(contentsOfFile: out + "/group/screened_settings.json", encoding: .utf8))
+        #expect(try Self.validator("screen-sidecar.schema.json").validate(settings) == [])
+        #expect(settings.member("samples") == .int(3))
+        // A missing outcome column is a stage error naming the field.
+        let bad = try PipelineFixtures.runner(text.replacingOccurrences(of: "outcome: age", with: "outcome: mmse"), bids: bids, out: try tempDirectory() + "/out2")
+        bad.participants = try DatasetDiscovery.participantsTable(root: bids)
+        let failed = try bad.run().filter { $0.status == .failed }
+        #expect(failed.count == 1 && failed[0].error?.contains("mmse: no such column") == true, "\(failed.map(\.error))")
+    }
+
     @Test func participantsColumnsJoinAndExplicitFileLists() throws {
         let bids = try PipelineFixtures.bids()
         try "participant_id\tage\tgroup\nsub-01\t71\tMCI\nsub-02\t68\tcontrol\nsub-03\tn/a\tcontrol\n".write(toFile: bids + "/participants.tsv", atomically: true, encoding: .utf8)
