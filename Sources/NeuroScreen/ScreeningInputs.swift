@@ -53,6 +53,11 @@ public struct OutcomeTable {
         let numeric = cellsUsed.compactMap(Double.init)
         let isNumeric = numeric.count == cellsUsed.count
         let distinct = Set(cellsUsed).count
+        if kind == nil, !isNumeric, distinct > max(20, cellsUsed.count / 2) {
+            // Mostly distinct text is a broken number column, not hundreds of classes.
+            let bad = cellsUsed.first { Double($0) == nil }!
+            throw InputError(file: path, field: column, message: "'\(bad)' is not a number and \(distinct) of \(cellsUsed.count) values differ; expected numbers (or class labels, then say --outcome-type categorical)")
+        }
         let resolved = kind ?? (!isNumeric ? (distinct == 2 ? .binary : .categorical) : (distinct == 2 ? .binary : .continuous))
         if resolved == .continuous {
             guard isNumeric else {

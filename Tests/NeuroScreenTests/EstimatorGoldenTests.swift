@@ -97,7 +97,7 @@ enum ScreenGolden {
             #expect(worst < 1e-6, "\(key): worst absolute difference \(worst)")
             let k = 10
             let top = Set(s.indices.sorted { s[$0] > s[$1] }.prefix(k)), topExpected = Set(expected.indices.sorted { expected[$0] > expected[$1] }.prefix(k))
-            #expect(Double(top.intersection(topExpected).count) / Double(k) >= 0.9, "\(key)")
+            #expect(Double(top.intersection(topExpected).count) / Double(k) >= 0.95, "\(key)")
         }
     }
 }

@@ -176,6 +176,14 @@ func temporaryDirectory(_ name: String) throws -> String {
         #expect(outcome.kind == .binary && outcome.classLabels == ["AD", "CN"] && outcome.values == [1, 1, 0])
         let (cov, names) = try table.covariates(["age", "sex"], for: source)
         #expect(names == ["age", "sex=M"] && cov.storage == [59, 1, 61, 0, 66, 1, 70, 0])
+        // A number column with text in it is not silently read as dozens of classes.
+        let broken = "y\n" + (0..<40).map { "np.float64(\($0).5)" }.joined(separator: "\n") + "\n"
+        try broken.write(toFile: dir + "/y.tsv", atomically: true, encoding: .utf8)
+        let positional = MatrixFeatureSource(Matrix(rows: 40, cols: 1, storage: (0..<40).map(Double.init)))
+        #expect { try OutcomeTable(spec: dir + "/y.tsv").align(to: positional, kind: nil) } throws: { e in
+            (e as? InputError)?.message.contains("'np.float64(0.5)' is not a number") == true
+        }
+        #expect(try OutcomeTable(spec: dir + "/y.tsv").align(to: positional, kind: .categorical).outcome.classCount == 40)
         try "participant_id\tf1\nsub-09\t1\n".write(toFile: dir + "/Y.tsv", atomically: true, encoding: .utf8)
         #expect(throws: InputError.self) { try table.align(to: try TSVFeatureSource(path: dir + "/Y.tsv"), kind: nil) }
         try "participant_id\tf1\nsub-01\tabc\n".write(toFile: dir + "/Z.tsv", atomically: true, encoding: .utf8)

@@ -53,7 +53,7 @@ def run_neuropipe(X, y, method, extra, tag):
     with h5py.File(d / "X.h5", "w") as f:
         f["X"] = X
     with open(d / "y.tsv", "w") as f:
-        f.write("y\n" + "".join(f"{v!r}\n" for v in y))
+        f.write("y\n" + "".join(f"{float(v)!r}\n" for v in y))
     t = time.perf_counter()
     subprocess.run([neuropipe, "screen", "--features", str(d / "X.h5"), "--outcome", str(d / "y.tsv"), "--method", method, *extra,
                     "--out", str(d / "ranking.tsv")], check=True, stdout=subprocess.DEVNULL)
