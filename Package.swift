@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "NeuroLearn", targets: ["NeuroLearn"]),
         .library(name: "NeuroRiemann", targets: ["NeuroRiemann"]),
         .library(name: "NeuroScreen", targets: ["NeuroScreen"]),
+        .library(name: "NeuroLatent", targets: ["NeuroLatent"]),
         .library(name: "NeuroPipeline", targets: ["NeuroPipeline"]),
     ],
     dependencies: [
@@ -40,23 +41,25 @@ let package = Package(
         .target(name: "NeuroDSP", dependencies: ["NeuroCore", "CFFTW", "CLapacke"]),
         .target(name: "NeuroLearn", dependencies: ["NeuroCore", "CLinear", "CSVM", "CLapacke"]),
         .target(name: "NeuroRiemann", dependencies: ["NeuroCore", "NeuroLearn", "CLapacke"]),
+        .target(name: "NeuroLatent", dependencies: ["NeuroCore", "NeuroIO", "NeuroLearn", "CLapacke"]),
         .target(name: "NeuroScreen", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "CLapacke"]),
         .target(name: "NeuroPipeline", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "CXXHash",
                                                       .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "neuropipe",
             dependencies: [
-                "NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "NeuroPipeline",
+                "NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "NeuroLatent", "NeuroPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmark driver for scripts/bench/edf (not a product).
-        .executableTarget(name: "neuropipe-bench", dependencies: ["NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "NeuroPipeline"], path: "scripts/bench/swift"),
+        .executableTarget(name: "neuropipe-bench", dependencies: ["NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "NeuroLatent", "NeuroPipeline"], path: "scripts/bench/swift"),
 
         .testTarget(name: "NeuroCoreTests", dependencies: ["NeuroCore"]),
         .testTarget(name: "NeuroIOTests", dependencies: ["NeuroIO", "NeuroCore", "CHDF5", "CZlib"]),
         .testTarget(name: "NeuroDSPTests", dependencies: ["NeuroDSP", "NeuroCore"]),
         .testTarget(name: "NeuroLearnTests", dependencies: ["NeuroLearn", "NeuroCore"]),
         .testTarget(name: "NeuroRiemannTests", dependencies: ["NeuroRiemann", "NeuroLearn", "NeuroCore"]),
+        .testTarget(name: "NeuroLatentTests", dependencies: ["NeuroLatent", "NeuroIO", "NeuroCore"]),
         .testTarget(name: "NeuroScreenTests", dependencies: ["NeuroScreen", "NeuroIO", "NeuroCore"]),
         .testTarget(name: "NeuroPipelineTests", dependencies: ["NeuroPipeline", "NeuroCore", "NeuroIO", "neuropipe"]),
         .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore", "neuropipe"]),

@@ -64,3 +64,27 @@ struct ScreenCLITests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/r.tsv"), "a failed screen writes nothing")
     }
 }
+
+/// `neuropipe srm`: simulate → fit → transform → tsm, and the model file against data-schemas/hdf5-srm.schema.json.
+struct SRMCLITests {
+    @Test func simulateFitTransformAndMatch() throws {
+        let dir = NSTemporaryDirectory() + "neuropipe-srm-cli-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sim = try CLITests.run(["srm", "simulate", "--subjects", "4", "--voxels", "60", "--trs", "120", "--timescales", "2,6", "--out", dir + "/d.h5"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let fit = try CLITests.run(["srm", "fit", "--data", dir + "/d.h5", "--k", "2", "--out", dir + "/m.h5", "--json"])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        #expect(try JSONValue.parse(fit.stdout).member("subjects") == .int(4))
+        #expect(try SchemaConformanceTests.validator("hdf5-srm.schema.json").validate(SchemaConformanceTests.info(dir + "/m.h5")) == [])
+        let transform = try CLITests.run(["srm", "transform", "--model", dir + "/m.h5", "--data", dir + "/d.h5", "--out", dir + "/s.h5"])
+        #expect(transform.status == 0, "\(transform.stderr)")
+        let tsm = try CLITests.run(["srm", "tsm", "--data", dir + "/d.h5", "--k", "2", "--window", "5", "--json"])
+        let result = try JSONValue.parse(tsm.stdout)
+        #expect(tsm.status == 0 && (result.member("accuracy")?.doubleValue ?? 0) > 0.5, "\(tsm.stdout)")
+        let gpfa = try CLITests.run(["srm", "fit", "--data", dir + "/d.h5", "--k", "2", "--model", "gpfa", "--out", dir + "/g.h5"])
+        #expect(gpfa.status != 0 && gpfa.stderr.contains("not implemented"))
+        let missing = try CLITests.run(["srm", "fit", "--data", dir + "/nope.h5", "--k", "2", "--out", dir + "/x.h5"])
+        #expect(missing.status != 0 && missing.stderr.contains("nope.h5"))
+    }
+}

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import NeuroCore
+import NeuroIO
+import NeuroLatent
+
+struct SRMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "srm", abstract: "Shared response models across subjects (SRM, deterministic SRM): fit, transform, time-segment matching.",
+        subcommands: [SRMFitCommand.self, SRMTransformCommand.self, SRMTSMCommand.self, SRMSimulateCommand.self])
+}
+
+/// `--data` as every srm verb reads it: D.h5 (/subjects/<id>/data) or a glob of 4-D NIfTI images with --mask.
+struct SubjectDataOptions: ParsableArguments {
+    @Option(help: "Subjects' data: D.h5 with /subjects/<id>/data [voxels × TRs], or a quoted glob of 4-D NIfTI images (then --mask).") var data: String
+    @Option(help: "Mask image for NIfTI data.") var mask: String?
+    @Flag(help: "z-score each voxel's time series first (as the BrainIAK tutorials do).") var zscore = false
+
+    func load() throws -> SubjectData {
+        let lower = data.lowercased()
+        var loaded: SubjectData
+        if lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") {
+            guard let mask else { throw InputError(file: data, field: "--mask", message: "NIfTI data need --mask") }
+            var g = glob_t()
+            defer { globfree(&g) }
+            guard glob(data, 0, nil, &g) == 0 else { throw InputError(file: data, field: "--data", message: "matches no file") }
+            let paths = (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+            loaded = try SubjectData.read(nifti: paths, mask: mask)
+        } else {
+            loaded = try SubjectData.read(hdf5: data)
+        }
+        return zscore ? loaded.zscored() : loaded
+    }
+}
+
+/// Model choice shared by fit and tsm.
+struct SRMModelOptions: ParsableArguments {
+    @Option(help: "srm (probabilistic) or detsrm.") var model: String = "srm"
+    @Option(help: "Number of shared features.") var k: Int
+    @Option(help: "Maximum iterations.") var iter: Int = 100
+    @Option(help: "Stop when the objective changes by less than this (relative).") var tol: Double = 1e-6
+    @Option(help: "Seed of the random orthonormal initial loadings.") var seed: UInt64 = 0
+
+    func validate() throws {
+        guard SharedResponseKind(rawValue: model) != nil else {
+            throw ValidationError("--model must be one of \(SharedResponseKind.allCases.map(\.rawValue).joined(separator: ", ")) (GPFA and S-GPFA are not implemented yet)")
+        }
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+        guard iter >= 1 else { throw ValidationError("--iter must be at least 1") }
+    }
+
+    var model_: SharedResponseModel {
+        SharedResponseModel(kind: SharedResponseKind(rawValue: model)!, features: k, maxIterations: iter, tolerance: tol, seed: seed)
+    }
+}
+
+struct SRMFitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fit", abstract: "Fit a shared response model and write it (neuropipe.srm HDF5 layout).")
+    @OptionGroup var input: SubjectDataOptions
+    @OptionGroup var options: SRMModelOptions
+    @Option(help: "Model file to write (.h5).") var out: String
+    @OptionGroup var json: JSONOption
+
+    func run() throws {
+        try runReportingErrors(json: json.json) {
+            let data = try input.load()
+            let fit = try options.model_.fit(data.matrices)
+            try fit.write(to: out, ids: data.ids)
+            let summary = JSONValue.object([
+                ("model", .string(options.model)), ("k", .int(options.k)), ("subjects", .int(data.ids.count)), ("trs", .int(data.matrices[0].cols)),
+                ("iterations", .int(fit.iterations)), ("converged", .bool(fit.converged)), ("objective", .finite(fit.objective.last)),
+                ("noise_variances", fit.noiseVariances.map { .array($0.map { .finite($0) }) } ?? .null), ("out", .string(out)),
+            ])
+            printResult(json: json.json, summary, "\(options.model) k=\(options.k): \(data.ids.count) subjects, \(fit.iterations) iterations (\(fit.converged ? "converged" : "not converged")), final objective \(String(format: "%.6g", fit.objective.last ?? .nan)); wrote \(out)")
+        }
+    }
+}
+
+struct SRMTransformCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "transform", abstract: "Project subjects' data into a fitted model's shared space.")
+    @Option(help: "Model file from `neuropipe srm fit`.") var model: String
+    @OptionGroup var input: SubjectDataOptions
+    @Option(help: "Output HDF5: /subjects/<id>/shared [k × TRs].") var out: String
+    @OptionGroup var json: JSONOption
+
+    func run() throws {
+        try runReportingErrors(json: json.json) {
+            let (fit, ids) = try FittedSharedResponse.read(model)
+            let data = try input.load()
+            guard data.ids == ids else {
+                throw InputError(file: input.data, field: "subjects", message: "are \(data.ids.joined(separator: ", ")); the model was fitted on \(ids.joined(separator: ", "))")
+            }
+            let shared = try fit.transform(data.matrices)
+            let writer = try HDF5Writer(path: out)
+            try writer.setAttribute("model", .string(model))
+            try writer.createGroup("/subjects")
+            for (id, s) in zip(ids, shared) {
+                try writer.createGroup("/subjects/\(id)")
+                try writer.writeDoubles("/subjects/\(id)/shared", s.storage, shape: [s.rows, s.cols])
+            }
+            try writer.commit()
+            printResult(json: json.json, .object([("subjects", .int(ids.count)), ("out", .string(out))]), "wrote \(out) (\(ids.count) subjects)")
+        }
+    }
+}
+
+struct SRMTSMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsm", abstract: "Time-segment matching: fit on the first half of the TRs, match segments of the second half (leave one subject out).",
+        discussion: "BrainIAK's tutorial classifier: segments of --window TRs of the held-out subject's shared response are matched to the sum of the other subjects' by correlation, overlapping segments excluded.")
+    @OptionGroup var input: SubjectDataOptions
+    @OptionGroup var options: SRMModelOptions
+    @Option(help: "Segment length (TRs).") var window: Int = 10
+    @Option(help: "Protocol: loso (leave one subject out; the only one).") var `protocol`: String = "loso"
+    @OptionGroup var json: JSONOption
+
+    func run() throws {
+        guard self.protocol == "loso" else { throw ValidationError("--protocol must be loso") }
+        try runReportingErrors(json: json.json) {
+            let data = try input.load()
+            let t = data.matrices[0].cols
+            let train = data.samples(0..<(t / 2)), test = data.samples((t / 2)..<t)
+            let fit = try options.model_.fit(train.matrices)
+            let shared = try fit.transform(test.matrices)
+            let accuracy = try TimeSegmentMatching.accuracy(shared, window: window)
+            let mean = accuracy.reduce(0, +) / Double(accuracy.count)
+            let isc = TimeSegmentMatching.interSubjectCorrelation(shared)
+            let result = JSONValue.object([
+                ("model", .string(options.model)), ("k", .int(options.k)), ("window", .int(window)), ("accuracy", .finite(mean)),
+                ("chance", .finite(1 / Double(t - t / 2 - window))),
+                ("per_subject", .object(zip(data.ids, accuracy).map { ($0, JSONValue.finite($1)) })), ("isc", .finite(isc)),
+                ("iterations", .int(fit.iterations)), ("converged", .bool(fit.converged)),
+            ])
+            printResult(json: json.json, result, "\(options.model) k=\(options.k) window \(window): accuracy \(String(format: "%.3f", mean)) (chance \(String(format: "%.3f", 1 / Double(t - t / 2 - window)))), ISC \(String(format: "%.3f", isc))")
+        }
+    }
+}
+
+struct SRMSimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "simulate", abstract: "Write synthetic multi-subject data with GP latents (for tests and benchmarks).")
+    @Option(help: "Subjects.") var subjects: Int = 10
+    @Option(help: "Voxels per subject.") var voxels: Int = 2000
+    @Option(help: "TRs.") var trs: Int = 300
+    @Option(help: "Comma-separated latent timescales in TRs (one per latent).") var timescales: String = "1,2,3,4,6,8,10,12,16,20"
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "Output HDF5 (/subjects/sub-XX/data, plus /latents).") var out: String
+
+    func run() throws {
+        try runReportingErrors(json: false) {
+            let taus = timescales.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !taus.isEmpty, taus.allSatisfy({ $0 > 0 }) else { throw InputError(file: "", field: "--timescales", message: "give positive numbers, e.g. 2,5,10") }
+            let (latents, data, _) = try SyntheticSharedResponse(subjects: subjects, voxels: voxels, samples: trs, timescales: taus, seed: seed).generate()
+            let ids = (1...subjects).map { String(format: "sub-%02d", $0) }
+            try SubjectData(ids: ids, matrices: data).write(to: out, latents: latents)
+            print("wrote \(out)")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import NeuroCore
+@testable import NeuroLatent
+
+/// Golden fixtures from scripts/golden/srm (BrainIAK 0.12).
+enum SRMGolden {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/golden/srm").path
+    static let json: JSONValue = try! JSONValue.parse(String(contentsOfFile: root + "/srm.json", encoding: .utf8))
+
+    static func matrix(_ v: JSONValue) -> Matrix {
+        let rows = v.arrayValue!.map { $0.arrayValue!.map { $0.doubleValue! } }
+        return Matrix(rows: rows.count, cols: rows[0].count, storage: rows.flatMap { $0 })
+    }
+    static func matrices(_ v: JSONValue) -> [Matrix] { v.arrayValue!.map(matrix) }
+    static let data = matrices(json.member("data")!)
+
+    /// max |a − b| / max |b|.
+    static func relativeError(_ a: Matrix, _ b: Matrix) -> Double {
+        zip(a.storage, b.storage).map { abs($0 - $1) }.max()! / max(b.storage.map(abs).max()!, 1e-300)
+    }
+}
+
+@Suite struct SharedResponseGoldenTests {
+    @Test(arguments: [SharedResponseKind.srm, .detsrm])
+    func matchesBrainIAKFromTheSameStart(kind: SharedResponseKind) throws {
+        let reference = SRMGolden.json.member(kind.rawValue)!
+        let model = SharedResponseModel(kind: kind, features: 4, maxIterations: 10, tolerance: 0,
+                                        initialLoadings: SRMGolden.matrices(reference.member("w0")!))
+        let fit = try model.fit(SRMGolden.data)
+        #expect(fit.iterations == 10 && !fit.converged)
+        for (w, expected) in zip(fit.loadings, SRMGolden.matrices(reference.member("w")!)) {
+            #expect(SRMGolden.relativeError(w, expected) < 1e-6, "\(kind) W")
+        }
+        #expect(SRMGolden.relativeError(fit.shared, SRMGolden.matrix(reference.member("s")!)) < 1e-6, "\(kind) S")
+        if kind == .srm {
+            #expect(SRMGolden.relativeError(fit.sharedCovariance!, SRMGolden.matrix(reference.member("sigma_s")!)) < 1e-6)
+            let rho2 = reference.member("rho2")!.arrayValue!.map { $0.doubleValue! }
+            #expect(zip(fit.noiseVariances!, rho2).allSatisfy { abs($0 - $1) <= 1e-6 * abs($1) })
+            // EM never decreases the likelihood.
+            #expect(zip(fit.objective, fit.objective.dropFirst()).allSatisfy { $1 >= $0 - 1e-9 * abs($0) }, "\(fit.objective)")
+        } else {
+            #expect(zip(fit.objective, fit.objective.dropFirst()).allSatisfy { $1 <= $0 + 1e-9 * abs($0) }, "\(fit.objective)")
+        }
+        let transformed = try fit.transform(SRMGolden.data)
+        for (s, expected) in zip(transformed, SRMGolden.matrices(reference.member("transformed")!)) {
+            #expect(SRMGolden.relativeError(s, expected) < 1e-6)
+        }
+        let tsm = try TimeSegmentMatching.accuracy(transformed, window: 5)
+        #expect(tsm == reference.member("tsm_window5")!.arrayValue!.map { $0.doubleValue! }, "\(tsm)")
+    }
+
+    @Test func convergesAndRecoversSyntheticLatents() throws {
+        let synthetic = SyntheticSharedResponse(subjects: 6, voxels: 120, samples: 150, timescales: [2, 5, 10], seed: 3)
+        let (latents, data, _) = try synthetic.generate()
+        let fit = try SharedResponseModel(kind: .srm, features: 3, maxIterations: 500, tolerance: 1e-8, seed: 1).fit(data)
+        #expect(fit.converged && fit.iterations < 500)
+        // The shared response spans the true latents: each latent is almost a linear combination of S's rows.
+        let recovery = try SubspaceRecovery.canonicalCorrelations(latents, fit.shared)
+        #expect(recovery.min()! > 0.9, "\(recovery)")
+        let held = try TimeSegmentMatching.accuracy(try fit.transform(data), window: 10)
+        #expect(held.allSatisfy { $0 > 0.5 }, "\(held)")
+    }
+
+    @Test func refusesBadInput() throws {
+        let a = Matrix(rows: 5, cols: 20, repeating: 1), b = Matrix(rows: 5, cols: 21, repeating: 1)
+        #expect(throws: InputError.self) { try SharedResponseModel(features: 2).fit([a]) }
+        #expect(throws: InputError.self) { try SharedResponseModel(features: 2).fit([a, b]) }
+        #expect(throws: InputError.self) { try SharedResponseModel(features: 6).fit([a, a]) }
+        var nan = a
+        nan[0, 0] = .nan
+        #expect(throws: InputError.self) { try SharedResponseModel(features: 2).fit([a, nan]) }
+        #expect(throws: InputError.self) { try TimeSegmentMatching.accuracy([a, a], window: 19) }
+    }
+}
+
+@Suite struct SharedResponseFileTests {
+    @Test func modelFilesRoundTripAndTransformCentres() throws {
+        let dir = NSTemporaryDirectory() + "neuropipe-srm-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (latents, data, _) = try SyntheticSharedResponse(subjects: 3, voxels: 40, samples: 60, timescales: [3, 9], seed: 8).generate()
+        // An offset per voxel must not change the shared response: fit and transform both centre.
+        let shifted = data.map { x in Matrix(rows: x.rows, cols: x.cols, storage: x.storage.enumerated().map { $1 + Double($0 / x.cols) }) }
+        try SubjectData(ids: ["sub-a", "sub-b", "sub-c"], matrices: shifted).write(to: dir + "/d.h5", latents: latents)
+        let loaded = try SubjectData.read(hdf5: dir + "/d.h5")
+        #expect(loaded.ids == ["sub-a", "sub-b", "sub-c"] && loaded.matrices == shifted)
+        let fit = try SharedResponseModel(kind: .srm, features: 2, maxIterations: 50, seed: 2).fit(loaded.matrices)
+        let plain = try SharedResponseModel(kind: .srm, features: 2, maxIterations: 50, seed: 2).fit(data)
+        #expect(SRMGolden.relativeError(fit.shared, plain.shared) < 1e-8)
+        let s1 = try fit.transform(shifted), s2 = try plain.transform(data)
+        #expect(zip(s1, s2).allSatisfy { SRMGolden.relativeError($0, $1) < 1e-8 })
+        try fit.write(to: dir + "/m.h5", ids: loaded.ids)
+        let (back, ids) = try FittedSharedResponse.read(dir + "/m.h5")
+        #expect(ids == loaded.ids && back.kind == .srm && back.loadings == fit.loadings && back.shared == fit.shared)
+        #expect(back.noiseVariances == fit.noiseVariances && back.iterations == fit.iterations && back.converged == fit.converged)
+        #expect(throws: InputError.self) { try FittedSharedResponse.read(dir + "/d.h5") }
+        #expect(throws: InputError.self) { try fit.transform(Array(shifted.prefix(2))) }
+    }
+
+    @Test func hungarianMatchingUndoesPermutationAndSign() throws {
+        let (latents, _, _) = try SyntheticSharedResponse(subjects: 2, voxels: 10, samples: 80, timescales: [2, 6, 12], seed: 4).generate()
+        var permuted = Matrix(rows: 3, cols: 80)
+        for c in 0..<80 { permuted[0, c] = -latents[2, c]; permuted[1, c] = latents[0, c]; permuted[2, c] = 2 * latents[1, c] }
+        let matched = SubspaceRecovery.matchedCorrelations(latents, permuted)
+        #expect(matched.allSatisfy { abs($0 - 1) < 1e-12 }, "\(matched)")
+        #expect(SubspaceRecovery.hungarianMaximum([[1, 9], [8, 2]]) == [1, 0])
+        #expect(try SubspaceRecovery.canonicalCorrelations(latents, permuted).allSatisfy { abs($0 - 1) < 1e-9 })
+    }
+}
