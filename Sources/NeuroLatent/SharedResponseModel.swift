@@ -103,7 +103,8 @@ extension SharedResponseModel {
             var rng = SplitMix(seed: seed)
             w = try data.map { try LatentLinearAlgebra.randomOrthonormal(rows: $0.rows, cols: features, rng: &rng) }
         }
-        return try withSingleThreadedBLASIfSmall(centred) {
+        // Subjects run in parallel, each product on one BLAS thread (cheaper than OpenBLAS's own threads here).
+        return try withSingleThreadedBLAS {
             switch kind {
             case .srm: return try fitProbabilistic(centred, means: means, w: &w)
             case .detsrm: return try fitDeterministic(centred, means: means, w: &w)
@@ -111,9 +112,14 @@ extension SharedResponseModel {
         }
     }
 
-    /// BLAS threads help the large per-subject products; leave them on unless the problem is tiny.
-    private func withSingleThreadedBLASIfSmall<T>(_ data: [Matrix], _ body: () throws -> T) rethrows -> T {
-        data.reduce(0) { $0 + $1.storage.count } < 200_000 ? try withSingleThreadedBLAS(body) : try body()
+    /// `body(i)` for every subject, in parallel; results in subject order; the first error is rethrown.
+    static func perSubject<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
+        var results = [Result<T, Error>?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { slots in
+            let box = UncheckedSendableBox(slots)
+            parallelFor(count) { i in box.value[i] = Result { try body(i) } }
+        }
+        return try results.map { try $0!.get() }
     }
 
     /// W_i ← polar(x_i Sᵀ + 0.001·I) — BrainIAK's update, the perturbation keeping the SVD well defined.
@@ -143,8 +149,10 @@ extension SharedResponseModel {
             let (invSigmaSRhos, logDetSigmaSRhos) = try LatentLinearAlgebra.spdInverse(sigmaSRhos)
             var wtInvPsiX = Matrix(rows: k, cols: t)
             var traceInvSigma2 = 0.0
+            let currentW = w
+            let projections = try SharedResponseModel.perSubject(m) { Matrix.product(currentW[$0], x[$0], transposeA: true) }
             for i in 0..<m {
-                let p = Matrix.product(w[i], x[i], transposeA: true)
+                let p = projections[i]
                 for j in 0..<(k * t) { wtInvPsiX.storage[j] += p.storage[j] / rho2[i] }
                 traceInvSigma2 += traceXtX[i] / rho2[i]
             }
@@ -158,8 +166,10 @@ extension SharedResponseModel {
             let ssT = Matrix.product(shared, shared, transposeB: true)
             sigmaS = invSigmaSRhos + (1 / Double(t)) * ssT
             let traceSigmaS = Double(t) * sigmaS.trace
+            let sharedNow = shared
+            let updates = try SharedResponseModel.perSubject(m) { try SharedResponseModel.updatedLoadings(x[$0], sharedNow) }
             for i in 0..<m {
-                let (wi, a) = try SharedResponseModel.updatedLoadings(x[i], shared)
+                let (wi, a) = updates[i]
                 w[i] = wi
                 var inner = 0.0
                 for j in 0..<a.storage.count { inner += wi.storage[j] * a.storage[j] }
@@ -177,31 +187,35 @@ extension SharedResponseModel {
     }
 
     private func fitDeterministic(_ x: [Matrix], means: [[Double]], w: inout [Matrix]) throws -> FittedSharedResponse {
-        func sharedResponse(_ w: [Matrix]) -> Matrix {
+        let squaredNorms = x.map { $0.storage.reduce(0) { $0 + $1 * $1 } }
+        /// S = mean of W_iᵀx_i, and ½·Σ‖x_i − W_i S‖²/T from the same products: with orthonormal W_i,
+        /// ‖x_i − W_i S‖² = ‖x_i‖² − 2⟨W_iᵀx_i, S⟩ + ‖S‖².
+        func sharedAndError(_ w: [Matrix]) -> (Matrix, Double) {
+            let projections = (try? SharedResponseModel.perSubject(x.count) { Matrix.product(w[$0], x[$0], transposeA: true) }) ?? []
             var s = Matrix(rows: features, cols: x[0].cols)
-            for i in 0..<x.count { s = s + Matrix.product(w[i], x[i], transposeA: true) }
-            return (1 / Double(x.count)) * s
-        }
-        func reconstructionError(_ w: [Matrix], _ s: Matrix) -> Double {
+            for p in projections { for j in 0..<s.storage.count { s.storage[j] += p.storage[j] } }
+            for j in 0..<s.storage.count { s.storage[j] /= Double(x.count) }
+            let sNorm = s.storage.reduce(0) { $0 + $1 * $1 }
             var total = 0.0
-            for i in 0..<x.count {
-                let r = x[i] - Matrix.product(w[i], s)
-                total += r.storage.reduce(0) { $0 + $1 * $1 }
+            for (i, p) in projections.enumerated() {
+                var inner = 0.0
+                for j in 0..<p.storage.count { inner += p.storage[j] * s.storage[j] }
+                total += squaredNorms[i] - 2 * inner + sNorm
             }
-            return total * 0.5 / Double(x[0].cols)
+            return (s, total * 0.5 / Double(x[0].cols))
         }
-        var shared = sharedResponse(w)
-        var objective = [reconstructionError(w, shared)]
+        var (shared, error) = sharedAndError(w)
+        var objective = [error]
         var converged = false
         var iterations = 0
         for _ in 0..<maxIterations {
             iterations += 1
-            for i in 0..<x.count { w[i] = try SharedResponseModel.updatedLoadings(x[i], shared).w }
-            shared = sharedResponse(w)
-            let value = reconstructionError(w, shared)
+            let sharedNow = shared
+            w = try SharedResponseModel.perSubject(x.count) { try SharedResponseModel.updatedLoadings(x[$0], sharedNow).w }
+            (shared, error) = sharedAndError(w)
             let previous = objective.last!
-            objective.append(value)
-            if abs(value - previous) <= tolerance * abs(previous) {
+            objective.append(error)
+            if abs(error - previous) <= tolerance * abs(previous) {
                 converged = true
                 break
             }

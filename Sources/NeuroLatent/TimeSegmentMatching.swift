@@ -92,7 +92,8 @@ public enum TimeSegmentMatching {
 
 /// Synthetic multi-subject data with a known shared response: k latent time series drawn from Gaussian processes
 /// (RBF kernel, one timescale per latent, in TRs), orthonormal loadings per subject, heteroscedastic Gaussian noise
-/// (each voxel's standard deviation drawn from [noiseMin, noiseMax]).
+/// (each voxel's standard deviation drawn from [noiseMin, noiseMax]); `signalToNoise` is the ratio of a voxel's
+/// average signal variance to the average noise variance.
 public struct SyntheticSharedResponse: Sendable {
     public var subjects: Int
     public var voxels: Int
@@ -100,9 +101,12 @@ public struct SyntheticSharedResponse: Sendable {
     public var timescales: [Double]
     public var noiseMin: Double
     public var noiseMax: Double
+    public var signalToNoise: Double
     public var seed: UInt64
 
-    public init(subjects: Int, voxels: Int, samples: Int, timescales: [Double], noiseMin: Double = 0.5, noiseMax: Double = 1.5, seed: UInt64 = 0) {
+    public init(subjects: Int, voxels: Int, samples: Int, timescales: [Double], noiseMin: Double = 0.5, noiseMax: Double = 1.5,
+                signalToNoise: Double = 1, seed: UInt64 = 0) {
+        self.signalToNoise = signalToNoise
         self.subjects = subjects
         self.voxels = voxels
         self.samples = samples
@@ -131,8 +135,10 @@ public struct SyntheticSharedResponse: Sendable {
             let gaussian = Matrix(rows: voxels, cols: k, storage: (0..<(voxels * k)).map { _ in rng.gaussian() })
             let w = try LatentLinearAlgebra.polarFactor(gaussian)
             var x = Matrix.product(w, latents)
-            // Scale the signal so a voxel's signal variance is comparable to its noise (orthonormal W spreads it thin).
-            let gain = (Double(voxels) / Double(k)).squareRoot()
+            // Orthonormal W spreads the unit-variance latents to k/voxels variance per voxel; scale to the requested
+            // ratio of the mean noise variance.
+            let meanNoiseVariance = (noiseMin * noiseMin + noiseMin * noiseMax + noiseMax * noiseMax) / 3
+            let gain = (signalToNoise * meanNoiseVariance * Double(voxels) / Double(k)).squareRoot()
             for v in 0..<voxels {
                 let sd = noiseMin + (noiseMax - noiseMin) * rng.uniform()
                 for c in 0..<t { x[v, c] = gain * x[v, c] + sd * rng.gaussian() }

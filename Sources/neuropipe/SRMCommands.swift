@@ -64,12 +64,14 @@ struct SRMFitCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors(json: json.json) {
             let data = try input.load()
+            let started = Date()
             let fit = try options.model_.fit(data.matrices)
+            let seconds = Date().timeIntervalSince(started)
             try fit.write(to: out, ids: data.ids)
             let summary = JSONValue.object([
                 ("model", .string(options.model)), ("k", .int(options.k)), ("subjects", .int(data.ids.count)), ("trs", .int(data.matrices[0].cols)),
                 ("iterations", .int(fit.iterations)), ("converged", .bool(fit.converged)), ("objective", .finite(fit.objective.last)),
-                ("noise_variances", fit.noiseVariances.map { .array($0.map { .finite($0) }) } ?? .null), ("out", .string(out)),
+                ("noise_variances", fit.noiseVariances.map { .array($0.map { .finite($0) }) } ?? .null), ("fit_seconds", .finite(seconds)), ("out", .string(out)),
             ])
             printResult(json: json.json, summary, "\(options.model) k=\(options.k): \(data.ids.count) subjects, \(fit.iterations) iterations (\(fit.converged ? "converged" : "not converged")), final objective \(String(format: "%.6g", fit.objective.last ?? .nan)); wrote \(out)")
         }
@@ -142,6 +144,7 @@ struct SRMSimulateCommand: ParsableCommand {
     @Option(help: "Voxels per subject.") var voxels: Int = 2000
     @Option(help: "TRs.") var trs: Int = 300
     @Option(help: "Comma-separated latent timescales in TRs (one per latent).") var timescales: String = "1,2,3,4,6,8,10,12,16,20"
+    @Option(help: "Ratio of a voxel's signal variance to its noise variance (on average).") var snr: Double = 1
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Output HDF5 (/subjects/sub-XX/data, plus /latents).") var out: String
 
@@ -149,7 +152,7 @@ struct SRMSimulateCommand: ParsableCommand {
         try runReportingErrors(json: false) {
             let taus = timescales.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard !taus.isEmpty, taus.allSatisfy({ $0 > 0 }) else { throw InputError(file: "", field: "--timescales", message: "give positive numbers, e.g. 2,5,10") }
-            let (latents, data, _) = try SyntheticSharedResponse(subjects: subjects, voxels: voxels, samples: trs, timescales: taus, seed: seed).generate()
+            let (latents, data, _) = try SyntheticSharedResponse(subjects: subjects, voxels: voxels, samples: trs, timescales: taus, signalToNoise: snr, seed: seed).generate()
             let ids = (1...subjects).map { String(format: "sub-%02d", $0) }
             try SubjectData(ids: ids, matrices: data).write(to: out, latents: latents)
             print("wrote \(out)")
