@@ -109,3 +109,35 @@ enum SRMGolden {
         #expect(try SubspaceRecovery.canonicalCorrelations(latents, permuted).allSatisfy { abs($0 - 1) < 1e-9 })
     }
 }
+
+@Suite struct GPFAGoldenTests {
+    static let json: JSONValue = try! JSONValue.parse(String(contentsOfFile: SRMGolden.root + "/gpfa.json", encoding: .utf8))
+    static func vector(_ v: JSONValue) -> [Double] { v.arrayValue!.map { $0.doubleValue! } }
+
+    /// From Elephant's own factor-analysis start, 15 EM iterations: the log-likelihood trace and the fitted
+    /// parameters agree with Elephant 1.2.1 (its γ step is scipy's L-BFGS-B, ours a tighter 1-D root search, so
+    /// agreement is to that optimiser's precision, not to rounding).
+    @Test func matchesElephantFromTheSameStart() throws {
+        let j = Self.json
+        let y = SRMGolden.matrix(j.member("y")!)
+        let initial = j.member("init")!
+        let start = GPFAParameters(loadings: SRMGolden.matrix(initial.member("C")!), offsets: Self.vector(initial.member("d")!),
+                                   noiseVariances: Self.vector(initial.member("R")!), gamma: Self.vector(initial.member("gamma")!),
+                                   gpNoise: Self.vector(initial.member("eps")!))
+        let fit = try GPFA(latents: 2, maxIterations: 15, tolerance: -1).fit(y, initial: start)
+        let expected = Self.vector(j.member("log_likelihoods")!)
+        #expect(fit.logLikelihoods.count == 15)
+        #expect(abs(fit.logLikelihoods[0] - expected[0]) <= 1e-9 * abs(expected[0]), "the first E-step is exact: \(fit.logLikelihoods[0]) vs \(expected[0])")
+        let worst = zip(fit.logLikelihoods, expected).map { abs($0 - $1) / abs($1) }.max()!
+        #expect(worst < 1e-7, "log-likelihood trace differs by \(worst) (relative)")
+        #expect(zip(fit.logLikelihoods, fit.logLikelihoods.dropFirst()).allSatisfy { $1 >= $0 - 1e-6 * abs($0) }, "EM never decreases the likelihood")
+        let gamma = Self.vector(j.member("gamma")!)
+        #expect(zip(fit.parameters.gamma, gamma).allSatisfy { abs($0 - $1) <= 1e-4 * $1 }, "\(fit.parameters.gamma) vs \(gamma)")
+        #expect(SRMGolden.relativeError(fit.parameters.loadings, SRMGolden.matrix(j.member("C")!)) < 1e-3)
+        // The recovered subspace: canonical correlations with Elephant's latents and with the truth.
+        let vsElephant = try SubspaceRecovery.canonicalCorrelations(SRMGolden.matrix(j.member("latents")!), fit.latents)
+        #expect(vsElephant.allSatisfy { $0 > 0.9999 }, "\(vsElephant)")
+        let vsTruth = try SubspaceRecovery.canonicalCorrelations(SRMGolden.matrix(j.member("true_latents")!), fit.latents)
+        #expect(vsTruth.allSatisfy { $0 > 0.8 }, "\(vsTruth)")
+    }
+}
