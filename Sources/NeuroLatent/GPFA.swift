@@ -35,6 +35,8 @@ public struct GPFA: Sendable {
     public var minVarianceFraction: Double
     public var initialTimescale: Double
     public var gpNoise: Double
+    /// Observed dimensions sharing one noise variance (e.g. each subject's voxels in S-GPFA); nil = one per dimension.
+    public var noiseGroups: [Range<Int>]?
 
     public init(latents: Int, maxIterations: Int = 100, tolerance: Double = 1e-8, minVarianceFraction: Double = 0.01,
                 initialTimescale: Double = 5, gpNoise: Double = 1e-3) {
@@ -170,6 +172,12 @@ public struct GPFA: Sendable {
                 for i in 0..<k { cross += (sumYX[v, i] - d[v] * sumX[i]) * c[v, i] }
                 r[v] = max(varianceFloor[v], d[v] * d[v] + (sumYY - 2 * sumY[v] * d[v] - cross) / Double(t))
             }
+            if let noiseGroups {
+                for group in noiseGroups where !group.isEmpty {
+                    let shared = r[group].reduce(0, +) / Double(group.count)
+                    for v in group { r[v] = shared }
+                }
+            }
             p.loadings = c
             p.offsets = d
             p.noiseVariances = r
@@ -223,7 +231,14 @@ public struct GPFA: Sendable {
 
     /// Orthonormalised latents (Elephant's `orthonormalize`): C = U D Vᵀ, x_orth = D Vᵀ x, loadings U.
     public static func orthonormalised(_ fit: Fit) throws -> (latents: Matrix, loadings: Matrix) {
-        let c = fit.parameters.loadings
+        let (dvt, u) = try orthonormalBasis(fit.parameters.loadings)
+        return (Matrix.product(dvt, fit.latents), u)
+    }
+
+    /// D·Vᵀ of the thin SVD C = U D Vᵀ (`[k × k]`).
+    public static func orthonormaliser(_ c: Matrix) throws -> Matrix { try orthonormalBasis(c).dvt }
+
+    static func orthonormalBasis(_ c: Matrix) throws -> (dvt: Matrix, u: Matrix) {
         let (q, k) = (c.rows, c.cols)
         var work = c.storage
         var sv = [Double](repeating: 0, count: k), u = [Double](repeating: 0, count: q * k), vt = [Double](repeating: 0, count: k * k)
@@ -231,6 +246,6 @@ public struct GPFA: Sendable {
         guard info == 0 else { throw RuntimeFailure(context: "LAPACKE_dgesdd", message: "SVD failed with info = \(info)") }
         var dvt = Matrix(rows: k, cols: k, storage: vt)
         for i in 0..<k { for j in 0..<k { dvt[i, j] *= sv[i] } }
-        return (Matrix.product(dvt, fit.latents), Matrix(rows: q, cols: k, storage: u))
+        return (dvt, Matrix(rows: q, cols: k, storage: u))
     }
 }

@@ -35,22 +35,38 @@ struct SubjectDataOptions: ParsableArguments {
 
 /// Model choice shared by fit and tsm.
 struct SRMModelOptions: ParsableArguments {
-    @Option(help: "srm (probabilistic) or detsrm.") var model: String = "srm"
+    @Option(help: "srm (probabilistic), detsrm, or sgpfa (shared GP factor analysis).") var model: String = "srm"
+    @Option(help: "S-GPFA noise: voxel (one variance per voxel) or subject (one per subject).") var noise: String = "voxel"
     @Option(help: "Number of shared features.") var k: Int
     @Option(help: "Maximum iterations.") var iter: Int = 100
     @Option(help: "Stop when the objective changes by less than this (relative).") var tol: Double = 1e-6
     @Option(help: "Seed of the random orthonormal initial loadings.") var seed: UInt64 = 0
 
+    var isGP: Bool { model == "sgpfa" }
+
     func validate() throws {
-        guard SharedResponseKind(rawValue: model) != nil else {
-            throw ValidationError("--model must be one of \(SharedResponseKind.allCases.map(\.rawValue).joined(separator: ", ")) (GPFA and S-GPFA are not implemented yet)")
+        guard SharedResponseKind(rawValue: model) != nil || model == "sgpfa" else {
+            throw ValidationError("--model must be srm, detsrm or sgpfa (single-subject gpfa is a library model, not a shared one: use sgpfa)")
         }
+        guard SharedGPFA.Noise(rawValue: noise) != nil else { throw ValidationError("--noise must be voxel or subject") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
         guard iter >= 1 else { throw ValidationError("--iter must be at least 1") }
     }
 
     var model_: SharedResponseModel {
         SharedResponseModel(kind: SharedResponseKind(rawValue: model)!, features: k, maxIterations: iter, tolerance: tol, seed: seed)
+    }
+
+    var gpModel: SharedGPFA { SharedGPFA(latents: k, maxIterations: iter, tolerance: tol, noise: SharedGPFA.Noise(rawValue: noise)!) }
+
+    /// Fits the chosen model; returns the training shared response and a projector for new data of the same subjects.
+    func fitAndProject(_ data: [Matrix]) throws -> (iterations: Int, converged: Bool, objective: Double?, timescales: [Double]?, project: ([Matrix]) throws -> [Matrix]) {
+        if isGP {
+            let fit = try gpModel.fit(data)
+            return (fit.iterations, fit.converged, fit.logLikelihoods.last, fit.timescales, fit.transform)
+        }
+        let fit = try model_.fit(data)
+        return (fit.iterations, fit.converged, fit.objective.last, nil, fit.transform)
     }
 }
 
@@ -65,15 +81,25 @@ struct SRMFitCommand: ParsableCommand {
         try runReportingErrors(json: json.json) {
             let data = try input.load()
             let started = Date()
-            let fit = try options.model_.fit(data.matrices)
+            var iterations = 0, converged = false, objective: Double? = nil, timescales: [Double]? = nil, noise: [Double]? = nil
+            if options.isGP {
+                let fit = try options.gpModel.fit(data.matrices)
+                try fit.write(to: out, ids: data.ids)
+                (iterations, converged, objective, timescales) = (fit.iterations, fit.converged, fit.logLikelihoods.last, fit.timescales)
+            } else {
+                let fit = try options.model_.fit(data.matrices)
+                try fit.write(to: out, ids: data.ids)
+                (iterations, converged, objective, noise) = (fit.iterations, fit.converged, fit.objective.last, fit.noiseVariances)
+            }
             let seconds = Date().timeIntervalSince(started)
-            try fit.write(to: out, ids: data.ids)
             let summary = JSONValue.object([
                 ("model", .string(options.model)), ("k", .int(options.k)), ("subjects", .int(data.ids.count)), ("trs", .int(data.matrices[0].cols)),
-                ("iterations", .int(fit.iterations)), ("converged", .bool(fit.converged)), ("objective", .finite(fit.objective.last)),
-                ("noise_variances", fit.noiseVariances.map { .array($0.map { .finite($0) }) } ?? .null), ("fit_seconds", .finite(seconds)), ("out", .string(out)),
+                ("iterations", .int(iterations)), ("converged", .bool(converged)), ("objective", .finite(objective)),
+                ("noise_variances", noise.map { .array($0.map { .finite($0) }) } ?? .null),
+                ("timescales", timescales.map { .array($0.map { .finite($0) }) } ?? .null), ("fit_seconds", .finite(seconds)), ("out", .string(out)),
             ])
-            printResult(json: json.json, summary, "\(options.model) k=\(options.k): \(data.ids.count) subjects, \(fit.iterations) iterations (\(fit.converged ? "converged" : "not converged")), final objective \(String(format: "%.6g", fit.objective.last ?? .nan)); wrote \(out)")
+            let scales = timescales.map { "; timescales (TRs) " + $0.map { String(format: "%.2f", $0) }.joined(separator: ", ") } ?? ""
+            printResult(json: json.json, summary, "\(options.model) k=\(options.k): \(data.ids.count) subjects, \(iterations) iterations (\(converged ? "converged" : "not converged")), final objective \(String(format: "%.6g", objective ?? .nan))\(scales); wrote \(out)")
         }
     }
 }
@@ -87,12 +113,24 @@ struct SRMTransformCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json.json) {
-            let (fit, ids) = try FittedSharedResponse.read(model)
+            let isGP = try HDF5File(path: model).attributes(of: "/").contains { $0.0 == "model" && $0.1 == .string("sgpfa") }
             let data = try input.load()
-            guard data.ids == ids else {
-                throw InputError(file: input.data, field: "subjects", message: "are \(data.ids.joined(separator: ", ")); the model was fitted on \(ids.joined(separator: ", "))")
+            let shared: [Matrix], ids: [String]
+            if isGP {
+                let (fit, fitted) = try SharedGPFA.Fitted.read(model)
+                ids = fitted
+                guard data.ids == ids else {
+                    throw InputError(file: input.data, field: "subjects", message: "are \(data.ids.joined(separator: ", ")); the model was fitted on \(ids.joined(separator: ", "))")
+                }
+                shared = try fit.transform(data.matrices)
+            } else {
+                let (fit, fitted) = try FittedSharedResponse.read(model)
+                ids = fitted
+                guard data.ids == ids else {
+                    throw InputError(file: input.data, field: "subjects", message: "are \(data.ids.joined(separator: ", ")); the model was fitted on \(ids.joined(separator: ", "))")
+                }
+                shared = try fit.transform(data.matrices)
             }
-            let shared = try fit.transform(data.matrices)
             let writer = try HDF5Writer(path: out)
             try writer.setAttribute("model", .string(model))
             try writer.createGroup("/subjects")
@@ -122,8 +160,8 @@ struct SRMTSMCommand: ParsableCommand {
             let data = try input.load()
             let t = data.matrices[0].cols
             let train = data.samples(0..<(t / 2)), test = data.samples((t / 2)..<t)
-            let fit = try options.model_.fit(train.matrices)
-            let shared = try fit.transform(test.matrices)
+            let fit = try options.fitAndProject(train.matrices)
+            let shared = try fit.project(test.matrices)
             let accuracy = try TimeSegmentMatching.accuracy(shared, window: window)
             let mean = accuracy.reduce(0, +) / Double(accuracy.count)
             let isc = TimeSegmentMatching.interSubjectCorrelation(shared)
@@ -132,6 +170,7 @@ struct SRMTSMCommand: ParsableCommand {
                 ("chance", .finite(1 / Double(t - t / 2 - window))),
                 ("per_subject", .object(zip(data.ids, accuracy).map { ($0, JSONValue.finite($1)) })), ("isc", .finite(isc)),
                 ("iterations", .int(fit.iterations)), ("converged", .bool(fit.converged)),
+                ("timescales", fit.timescales.map { .array($0.map { .finite($0) }) } ?? .null),
             ])
             printResult(json: json.json, result, "\(options.model) k=\(options.k) window \(window): accuracy \(String(format: "%.3f", mean)) (chance \(String(format: "%.3f", 1 / Double(t - t / 2 - window)))), ISC \(String(format: "%.3f", isc))")
         }
