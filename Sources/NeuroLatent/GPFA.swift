@@ -181,10 +181,15 @@ public struct GPFA: Sendable {
             p.loadings = c
             p.offsets = d
             p.noiseVariances = r
-            for i in 0..<k {
+            // The k timescale searches are independent: one per core, each on single-threaded BLAS.
+            let pAutos = (0..<k).map { i -> Matrix in
                 var pAuto = Matrix(rows: t, cols: t)
                 for a in 0..<t { for b in 0..<t { pAuto[a, b] = post.covariance[i * t + a, i * t + b] + mean[i, a] * mean[i, b] } }
-                p.gamma[i] = try GPFA.optimiseGamma(pAuto, start: p.gamma[i], eps: p.gpNoise[i])
+                return pAuto
+            }
+            let (starts, eps) = (p.gamma, p.gpNoise)
+            p.gamma = try withSingleThreadedBLAS {
+                try SharedResponseModel.perSubject(k) { try GPFA.optimiseGamma(pAutos[$0], start: starts[$0], eps: eps[$0]) }
             }
         }
         return Fit(parameters: p, latents: mean, logLikelihoods: lls, iterations: lls.count, converged: converged)
@@ -224,7 +229,7 @@ public struct GPFA: Sendable {
             let point = min(max(mid, lo + 0.01 * (hi - lo)), hi - 0.01 * (hi - lo))
             let s = try slope(point)
             if s > 0 { lo = point; sLo = s } else { hi = point; sHi = s }
-            if hi - lo < 1e-10 { break }
+            if hi - lo < 1e-8 { break }
         }
         return exp((lo + hi) / 2)
     }
