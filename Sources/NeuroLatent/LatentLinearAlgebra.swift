@@ -33,6 +33,18 @@ enum LatentLinearAlgebra {
         return (Matrix(rows: n, cols: n, storage: f), logDet)
     }
 
+    /// Inverse of a square matrix (LU: LAPACK `dgetrf` + `dgetri`).
+    static func generalInverse(_ a: Matrix) throws -> Matrix {
+        let n = a.rows
+        var f = a.storage
+        var pivots = [Int32](repeating: 0, count: n)
+        guard LAPACKE_dgetrf(neuropipe_lapack_row_major(), Int32(n), Int32(n), &f, Int32(n), &pivots) == 0,
+              LAPACKE_dgetri(neuropipe_lapack_row_major(), Int32(n), &f, Int32(n), pivots) == 0 else {
+            throw RuntimeFailure(context: "LAPACKE_dgetrf", message: "matrix is singular")
+        }
+        return Matrix(rows: n, cols: n, storage: f)
+    }
+
     /// The lower Cholesky factor L of a symmetric positive definite `a` (a = L Lᵀ, LAPACK `dpotrf`).
     static func choleskyLower(_ a: Matrix) throws -> Matrix {
         let n = a.rows

@@ -145,3 +145,41 @@ extension SharedGPFA.Fitted {
         return (model, ids)
     }
 }
+
+extension SharedGPFA.Fitted {
+    /// A subject the model was not fitted on: loadings, offsets and noise variances by least squares of its data over
+    /// the fitted TRs `[voxels × T]` on the fitted latents' posterior mean (floored at 1% of each voxel's variance);
+    /// returns a model with the subject appended last.
+    public func addingSubject(_ training: Matrix) throws -> SharedGPFA.Fitted {
+        let k = parameters.loadings.cols, t = shared.cols
+        guard training.cols == t else {
+            throw InputError(file: "data", field: "new subject", message: "has \(training.cols) TRs; the model was fitted on \(t)")
+        }
+        // Posterior latents in the model's own basis: x = (D Vᵀ)⁻¹ x_orth.
+        let inverse = try LatentLinearAlgebra.generalInverse(orthonormaliser)
+        let x = Matrix.product(inverse, shared)
+        var design = Matrix(rows: k + 1, cols: t)  // [x; 1]
+        for i in 0..<k { for s in 0..<t { design[i, s] = x[i, s] } }
+        for s in 0..<t { design[k, s] = 1 }
+        let (gramInverse, _) = try LatentLinearAlgebra.spdInverse(Matrix.product(design, design, transposeB: true))
+        let coefficients = Matrix.product(Matrix.product(training, design, transposeB: true), gramInverse)  // [v × (k+1)]
+        let fitted = Matrix.product(coefficients, design)
+        var c = Matrix(rows: training.rows, cols: k)
+        var d = [Double](repeating: 0, count: training.rows), r = d
+        for v in 0..<training.rows {
+            for i in 0..<k { c[v, i] = coefficients[v, i] }
+            d[v] = coefficients[v, k]
+            let row = training.row(v), mean = row.reduce(0, +) / Double(t)
+            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(t - 1)
+            var residual = 0.0
+            for s in 0..<t { let e = training[v, s] - fitted[v, s]; residual += e * e }
+            r[v] = max(residual / Double(t), 0.01 * variance, 1e-12)
+        }
+        let q = parameters.loadings.rows
+        let loadings = Matrix(rows: q + training.rows, cols: k, storage: parameters.loadings.storage + c.storage)
+        let p = GPFAParameters(loadings: loadings, offsets: parameters.offsets + d, noiseVariances: parameters.noiseVariances + r,
+                               gamma: parameters.gamma, gpNoise: parameters.gpNoise)
+        return SharedGPFA.Fitted(parameters: p, subjectRows: subjectRows + [q..<(q + training.rows)], shared: shared, orthonormaliser: orthonormaliser,
+                                 logLikelihoods: logLikelihoods, iterations: iterations, converged: converged)
+    }
+}

@@ -224,3 +224,21 @@ extension SharedResponseModel {
                                     objective: objective, iterations: iterations, converged: converged)
     }
 }
+
+extension FittedSharedResponse {
+    /// Loadings for a subject the model was not fitted on, from that subject's data over the fitted TRs
+    /// `[voxels × T]` (BrainIAK's `transform_subject`: W = polar((X − μ) Sᵀ)); returns a model with the subject
+    /// appended last, so `transform` then takes its new runs like any fitted subject's.
+    public func addingSubject(_ training: Matrix) throws -> FittedSharedResponse {
+        guard training.cols == shared.cols else {
+            throw InputError(file: "data", field: "new subject", message: "has \(training.cols) TRs; the model's shared response has \(shared.cols)")
+        }
+        guard training.rows >= shared.rows else {
+            throw InputError(file: "data", field: "new subject", message: "has \(training.rows) voxels, fewer than k = \(shared.rows)")
+        }
+        let mu = (0..<training.rows).map { v in training.row(v).reduce(0, +) / Double(training.cols) }
+        let w = try LatentLinearAlgebra.polarFactor(Matrix.product(SharedResponseModel.centred(training, mu), shared, transposeB: true))
+        return FittedSharedResponse(kind: kind, loadings: loadings + [w], means: means + [mu], shared: shared, sharedCovariance: sharedCovariance,
+                                    noiseVariances: noiseVariances.map { $0 + [.nan] }, objective: objective, iterations: iterations, converged: converged)
+    }
+}

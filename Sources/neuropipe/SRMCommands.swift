@@ -151,22 +151,36 @@ struct SRMTSMCommand: ParsableCommand {
     @OptionGroup var input: SubjectDataOptions
     @OptionGroup var options: SRMModelOptions
     @Option(help: "Segment length (TRs).") var window: Int = 10
-    @Option(help: "Protocol: loso (leave one subject out; the only one).") var `protocol`: String = "loso"
+    @Option(help: "loso: fit on every subject's first half, match each subject against the others; heldout: also leave the matched subject out of the fit (its loadings come from its own first half).") var `protocol`: String = "loso"
     @OptionGroup var json: JSONOption
 
     func run() throws {
-        guard self.protocol == "loso" else { throw ValidationError("--protocol must be loso") }
+        guard self.protocol == "loso" || self.protocol == "heldout" else { throw ValidationError("--protocol must be loso or heldout") }
         try runReportingErrors(json: json.json) {
             let data = try input.load()
             let t = data.matrices[0].cols
             let train = data.samples(0..<(t / 2)), test = data.samples((t / 2)..<t)
             let fit = try options.fitAndProject(train.matrices)
             let shared = try fit.project(test.matrices)
-            let accuracy = try TimeSegmentMatching.accuracy(shared, window: window)
+            var accuracy = try TimeSegmentMatching.accuracy(shared, window: window)
+            if self.protocol == "heldout" {
+                // Refit without each subject, add it from its first half, match its second half against the others'.
+                accuracy = try data.ids.indices.map { s in
+                    let others = data.ids.indices.filter { $0 != s }
+                    let order = others.map { test.matrices[$0] } + [test.matrices[s]]
+                    let projected: [Matrix]
+                    if options.isGP {
+                        projected = try options.gpModel.fit(others.map { train.matrices[$0] }).addingSubject(train.matrices[s]).transform(order)
+                    } else {
+                        projected = try options.model_.fit(others.map { train.matrices[$0] }).addingSubject(train.matrices[s]).transform(order)
+                    }
+                    return try TimeSegmentMatching.accuracy(projected, window: window).last!
+                }
+            }
             let mean = accuracy.reduce(0, +) / Double(accuracy.count)
             let isc = TimeSegmentMatching.interSubjectCorrelation(shared)
             let result = JSONValue.object([
-                ("model", .string(options.model)), ("k", .int(options.k)), ("window", .int(window)), ("accuracy", .finite(mean)),
+                ("model", .string(options.model)), ("k", .int(options.k)), ("window", .int(window)), ("protocol", .string(self.protocol)), ("accuracy", .finite(mean)),
                 ("chance", .finite(1 / Double(t - t / 2 - window))),
                 ("per_subject", .object(zip(data.ids, accuracy).map { ($0, JSONValue.finite($1)) })), ("isc", .finite(isc)),
                 ("iterations", .int(fit.iterations)), ("converged", .bool(fit.converged)),
