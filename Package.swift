@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "NeuroRiemann", targets: ["NeuroRiemann"]),
         .library(name: "NeuroScreen", targets: ["NeuroScreen"]),
         .library(name: "NeuroLatent", targets: ["NeuroLatent"]),
+        .library(name: "NeuroReport", targets: ["NeuroReport"]),
         .library(name: "NeuroPipeline", targets: ["NeuroPipeline"]),
     ],
     dependencies: [
@@ -41,6 +42,7 @@ let package = Package(
         .target(name: "NeuroDSP", dependencies: ["NeuroCore", "CFFTW", "CLapacke"]),
         .target(name: "NeuroLearn", dependencies: ["NeuroCore", "CLinear", "CSVM", "CLapacke"]),
         .target(name: "NeuroRiemann", dependencies: ["NeuroCore", "NeuroLearn", "CLapacke"]),
+        .target(name: "NeuroReport", dependencies: ["NeuroCore", "NeuroIO"]),
         .target(name: "NeuroLatent", dependencies: ["NeuroCore", "NeuroIO", "NeuroLearn", "CLapacke"]),
         .target(name: "NeuroScreen", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "CLapacke"]),
         .target(name: "NeuroPipeline", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "CXXHash",
@@ -48,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "neuropipe",
             dependencies: [
-                "NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "NeuroLatent", "NeuroPipeline",
+                "NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "NeuroLatent", "NeuroReport", "NeuroPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmark driver for scripts/bench/edf (not a product).
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "NeuroDSPTests", dependencies: ["NeuroDSP", "NeuroCore"]),
         .testTarget(name: "NeuroLearnTests", dependencies: ["NeuroLearn", "NeuroCore"]),
         .testTarget(name: "NeuroRiemannTests", dependencies: ["NeuroRiemann", "NeuroLearn", "NeuroCore"]),
+        .testTarget(name: "NeuroReportTests", dependencies: ["NeuroReport", "NeuroCore"]),
         .testTarget(name: "NeuroLatentTests", dependencies: ["NeuroLatent", "NeuroIO", "NeuroCore"]),
         .testTarget(name: "NeuroScreenTests", dependencies: ["NeuroScreen", "NeuroIO", "NeuroCore"]),
         .testTarget(name: "NeuroPipelineTests", dependencies: ["NeuroPipeline", "NeuroCore", "NeuroIO", "neuropipe"]),

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import NeuroCore
+import NeuroIO
+@testable import NeuroReport
+
+/// True when every tag of `svg` is closed in order (self-closing tags allowed) and no bare `&` appears: the
+/// well-formedness a browser's SVG parser needs (FoundationXML would need libxml2 at test time).
+func isBalancedMarkup(_ svg: String) -> Bool {
+    var stack = [String]()
+    var rest = Substring(svg)
+    while let open = rest.firstIndex(of: "<") {
+        let text = rest[..<open]
+        if text.contains("&"), text.range(of: #"&(?!(amp|lt|gt|quot|#39);)"#, options: .regularExpression) != nil { return false }
+        guard let close = rest[open...].firstIndex(of: ">") else { return false }
+        let tag = rest[rest.index(after: open)..<close]
+        if tag.hasPrefix("/") {
+            guard stack.popLast() == String(tag.dropFirst()) else { return false }
+        } else if !tag.hasSuffix("/") {
+            stack.append(String(tag.prefix { $0 != " " }))
+        }
+        rest = rest[rest.index(after: close)...]
+    }
+    return stack.isEmpty
+}
+
+@Suite struct ReportTests {
+    static func derivatives() throws -> String {
+        let dir = NSTemporaryDirectory() + "neuropipe-report-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        for sub in ["logs", "group", "sub-01/eeg", "sub-02/eeg"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        try """
+        {"pipeline":"demo <pipeline>","spec":"p.yaml","neuropipe_version":"0.1.0","records":[
+         {"stage":"psd","participant":"sub-01","status":"ran","seconds":0.1,"cache_key":"a","error":null},
+         {"stage":"psd","participant":"sub-02","status":"failed","seconds":0.1,"cache_key":"b","error":"x.edf: <header> broken"}]}
+        """.write(toFile: dir + "/logs/run-1-1.json", atomically: true, encoding: .utf8)
+        try """
+        {"pipeline":"ts-lr","estimator":"lwf","cv":"stratified:2","classes":["T1","T2"],"n_trials":20,"accuracy":0.75,"balanced_accuracy":0.75,"auc":0.8,"kappa":0.5,
+         "folds":[{"test_indices":[0,1],"accuracy":0.5,"balanced_accuracy":0.5,"auc":0.6,"kappa":0.0,"order":1,"lag":1},
+                  {"test_indices":[2,3],"accuracy":1.0,"balanced_accuracy":1.0,"auc":1.0,"kappa":1.0,"order":1,"lag":1}]}
+        """.write(toFile: dir + "/group/classify_results.json", atomically: true, encoding: .utf8)
+        let freqs = (0..<40).map(Double.init)
+        for (i, sub) in ["sub-01", "sub-02"].enumerated() {
+            let psd = Matrix(rows: 2, cols: 40, storage: (0..<80).map { 1 / (1 + Double($0 % 40)) * Double(i + 1) })
+            try HDF5Layout.writeSpectra(psd: psd, freqs: freqs, channelNames: ["C3", "C4"], sampleRate: 160, settings: [], source: "x.edf",
+                                        to: dir + "/\(sub)/eeg/\(sub)_desc-spectra_spectra.h5")
+        }
+        try "participant_id\tchannel\talpha\nsub-01\tC3\t0.5\nsub-02\tC3\t0.7\n".write(toFile: dir + "/group/table_table.tsv", atomically: true, encoding: .utf8)
+        try "participant_id\tage\tgroup\nsub-01\t70\tMCI\nsub-02\t66\tcontrol\n".write(toFile: dir + "/participants.tsv", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    @Test func reportHasEverySectionAndIsSelfContained() throws {
+        let dir = try Self.derivatives()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let html = try RunReport.build(derivatives: dir, participants: dir + "/participants.tsv").html(version: "test")
+        for section in ["<h2>Run</h2>", "<h2>Participants</h2>", "<h2>Classification (group/classify_results.json)</h2>", "<h2>Spectra</h2>",
+                        "<h2>Table group/table_table.tsv</h2>"] {
+            #expect(html.contains(section), "\(section)")
+        }
+        #expect(html.contains("demo &lt;pipeline&gt;") && !html.contains("demo <pipeline>"), "text is escaped")
+        #expect(html.contains("1 stage run(s) failed") && html.contains("&lt;header&gt; broken"))
+        #expect(html.contains("Only 20 trials"), "small-sample warning")
+        #expect(html.contains("shaded ± 1 SD across recordings"))
+        #expect(!html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http"))
+        let svgs = html.components(separatedBy: "<svg").dropFirst().map { "<svg" + $0.components(separatedBy: "</svg>")[0] + "</svg>" }
+        #expect(svgs.count == 2)
+        for svg in svgs { #expect(isBalancedMarkup(svg), "SVG tags balance") }
+        #expect(!isBalancedMarkup("<svg><g></svg>"), "the checker can fail")
+    }
+
+    @Test func missingRunIsAClearError() throws {
+        let dir = NSTemporaryDirectory() + "neuropipe-report-empty-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect { try RunReport.build(derivatives: dir) } throws: { ($0 as? InputError)?.field == "logs" }
+        #expect { try RunReport.build(derivatives: dir + "/nope") } throws: { ($0 as? InputError)?.field == "derivatives" }
+    }
+
+    @Test func ticksAreNiceAndCoverTheRange() {
+        #expect(SVGPlot.ticks(0, 45) == [0, 10, 20, 30, 40])
+        #expect(SVGPlot.ticks(0.5, 1) == [0.5, 0.6, 0.7, 0.8, 0.9, 1.0].map { ($0 * 10).rounded() / 10 } || SVGPlot.ticks(0.5, 1).count >= 3)
+        #expect(HTMLReport.escape("a<b & 'c'") == "a&lt;b &amp; &#39;c&#39;")
+    }
+}
