@@ -37,6 +37,9 @@ public struct EEGCohortSimulator: Sendable {
         public var site: Int
         public var alphaFrequency: Double
         public var aperiodicExponent: Double
+        /// Root-mean-square alpha and theta amplitudes (µV) at their strongest channels.
+        public var alphaGain: Double
+        public var thetaGain: Double
     }
 
     /// Writes the dataset under `root` (created; must not already hold a dataset) and returns the participants.
@@ -55,10 +58,11 @@ public struct EEGCohortSimulator: Sendable {
         for i in 0..<participants {
             let mci = i % 2 == 1
             let age = (mci ? 72 : 68) + 6 * rng.gaussian()
-            let iaf = 10.0 - 0.03 * (age - 65) - (mci ? 0.5 : 0) + 0.6 * rng.gaussian()
+            let iaf = 10.0 - 0.03 * (age - 65) - (mci ? 0.5 : 0) + 0.9 * rng.gaussian()
             people.append(Participant(id: String(format: "sub-%03d", i + 1), group: mci ? "MCI" : "control", age: (age * 10).rounded() / 10,
                                       sex: rng.uniform() < 0.5 ? "F" : "M", site: sites == 2 && i % 4 >= 2 ? 2 : 1,
-                                      alphaFrequency: iaf, aperiodicExponent: 1.6 + 0.2 * rng.gaussian()))
+                                      alphaFrequency: iaf, aperiodicExponent: 1.6 + 0.25 * rng.gaussian(),
+                                      alphaGain: 18 * (mci ? 0.9 : 1) * exp(0.6 * rng.gaussian()), thetaGain: 6 * (mci ? 1.2 : 1) * exp(0.6 * rng.gaussian())))
         }
         for (index, p) in people.enumerated() {
             let rate = p.site == 2 ? 200.0 : 256.0
@@ -99,19 +103,19 @@ public struct EEGCohortSimulator: Sendable {
     /// `[19 × samples]` µV for one participant.
     func simulate(_ p: Participant, rate: Double, rng: inout SplitMix) throws -> Matrix {
         let n = Int((seconds * rate).rounded()) / 2 * 2
-        let mci = p.group == "MCI"
         let common = try shapedNoise(n, rate: rate, rng: &rng) { f in f > 0.5 ? pow(f, -p.aperiodicExponent / 2) : 0 }
         let alpha = try shapedNoise(n, rate: rate, rng: &rng) { f in exp(-0.5 * pow((f - p.alphaFrequency) / 0.6, 2)) }
         let theta = try shapedNoise(n, rate: rate, rng: &rng) { f in exp(-0.5 * pow((f - 6) / 1.0, 2)) }
-        let alphaGain = 18 * (mci ? 0.8 : 1) * exp(0.25 * rng.gaussian())
-        let thetaGain = 6 * (mci ? 1.4 : 1) * exp(0.25 * rng.gaussian())
+        let (alphaGain, thetaGain) = (p.alphaGain, p.thetaGain)
         var out = Matrix(rows: 19, cols: n)
         for (c, name) in EEGCohortSimulator.channels.enumerated() {
             let own = try shapedNoise(n, rate: rate, rng: &rng) { f in f > 0.5 ? pow(f, -p.aperiodicExponent / 2) : 0 }
-            let posterior = name.hasPrefix("O") ? 1.0 : name.hasPrefix("P") ? 0.8 : name.hasPrefix("T") || name.hasPrefix("C") ? 0.4 : 0.15
-            let frontal = name == "Fz" ? 1.0 : name.hasPrefix("F") ? 0.8 : name.hasPrefix("C") ? 0.5 : 0.3
+            // Each participant's topography differs too (electrode placement, anatomy): per-channel gains vary by ±35%.
+            let posterior = (name.hasPrefix("O") ? 1.0 : name.hasPrefix("P") ? 0.8 : name.hasPrefix("T") || name.hasPrefix("C") ? 0.4 : 0.15) * exp(0.3 * rng.gaussian())
+            let frontal = (name == "Fz" ? 1.0 : name.hasPrefix("F") ? 0.8 : name.hasPrefix("C") ? 0.5 : 0.3) * exp(0.3 * rng.gaussian())
+            let background = 12 * exp(0.3 * rng.gaussian())
             for t in 0..<n {
-                var v = 12 * (0.7 * own[t] + 0.5 * common[t]) + alphaGain * posterior * alpha[t] + thetaGain * frontal * theta[t]
+                var v = background * (0.7 * own[t] + 0.5 * common[t]) + alphaGain * posterior * alpha[t] + thetaGain * frontal * theta[t]
                 if p.site == 2 { v += 3 * rng.gaussian() + 4 * sin(2 * Double.pi * 50 * Double(t) / rate + Double(c)) }
                 out[c, t] = max(-999, min(999, v))
             }

@@ -102,7 +102,7 @@ public struct StageRegistry: Sendable {
 
     /// Every stage type NeuroPipe offers.
     public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage, joinParticipantsStage,
-                                                   resampleStage, spectralFeaturesStage, connectivityStage, convertStage, screenStage])
+                                                   resampleStage, spectralFeaturesStage, connectivityStage, convertStage, screenStage, classifyTableStage])
 
     /// Parameters with defaults filled in, checked against the declared ones.
     public func resolvedParameters(_ type: StageType, _ given: [(String, JSONValue)]) -> [String: JSONValue] {
@@ -391,4 +391,64 @@ let screenStage = StageType(
                            covariates: covariates, options: options, permutations: ctx.int("permutations") ?? 0,
                            selection: ScreeningSelection(top: ctx.int("top")))
     _ = try job.run(rankingPath: ctx.output("ranking.tsv"))
+}
+
+let classifyTableStage = StageType(
+    name: "classify-table", version: "1", level: .group,
+    summary: "Participant-level classification from a feature table: repeated stratified CV, everything fitted in-fold, bootstrap CIs, age/sex baseline.",
+    inputs: [StagePort(name: "table", file: "", help: "group feature table with participant_id (long tables are widened to feature[key])"),
+             StagePort(name: "participants", file: "", help: "connect to `participants` (labels and baseline covariates)")],
+    outputs: [StagePort(name: "results", file: "results.json", help: "metrics with 95% bootstrap intervals, baseline, calibration bins, settings"),
+              StagePort(name: "predictions", file: "predictions.tsv", help: "out-of-fold probability of the positive class per participant")],
+    parameters: [StageParameter(name: "label", defaultValue: .string("group"), unit: "", help: "participants.tsv column with the two classes"),
+                 StageParameter(name: "positive", defaultValue: .string("MCI"), unit: "", help: "the class whose probability is reported"),
+                 StageParameter(name: "folds", defaultValue: .int(5), unit: "", help: "stratified folds (over participants)"),
+                 StageParameter(name: "repeats", defaultValue: .int(5), unit: "", help: "repetitions with different shuffles"),
+                 StageParameter(name: "screen_top", defaultValue: .null, unit: "", help: "keep the top-k features by MI, screened on each training fold", kind: .integer),
+                 StageParameter(name: "screen_method", defaultValue: .string("binning"), unit: "", help: "MI estimator for screening"),
+                 StageParameter(name: "baseline", defaultValue: .string("age,sex"), unit: "", help: "participants.tsv columns of the baseline model (empty: none)"),
+                 StageParameter(name: "permutations", defaultValue: .int(0), unit: "", help: "label permutations for the AUROC p-value"),
+                 StageParameter(name: "seed", defaultValue: .int(0), unit: "", help: "seed of the shuffles, bootstrap and permutations")]) { ctx in
+    guard ctx.inputs["table"]?.count == 1 else {
+        throw InputError(file: "", field: "from.table", message: "expected one group table; stack per-participant tables with concat-tables first")
+    }
+    let source = try MatrixFeatureSource.participantTable(try TSVTable(path: ctx.inputs["table"]![0]))
+    let labelColumn = ctx.string("label") ?? "group", positive = ctx.string("positive") ?? "MCI"
+    let outcome = try OutcomeTable(spec: ctx.inputs["participants"]![0] + ":" + labelColumn)
+    let (y, rows) = try outcome.align(to: source, kind: .binary)
+    let labels = y.values.map { y.classLabels[Int($0)] }
+    let x = Matrix(rows: rows.count, cols: source.featureCount, storage: rows.flatMap { r in (0..<source.featureCount).map { source.matrix[r, $0] } })
+    let ids = rows.map { source.sampleIDs![$0] }
+    let baselineNames = (ctx.string("baseline") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    var baseline: Matrix? = nil
+    if !baselineNames.isEmpty {
+        let (full, _) = try outcome.covariates(baselineNames, for: source)
+        baseline = Matrix(rows: rows.count, cols: full.cols, storage: rows.flatMap { r in (0..<full.cols).map { full[r, $0] } })
+    }
+    guard let method = ScreeningMethod(rawValue: ctx.string("screen_method") ?? "binning") else {
+        throw InputError(file: "", field: "with.screen_method", message: "must be one of \(ScreeningMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    let model = ParticipantClassification(folds: ctx.int("folds") ?? 5, repeats: ctx.int("repeats") ?? 5, seed: UInt64(max(0, ctx.int("seed") ?? 0)),
+                                          screenTop: ctx.int("screen_top"), screenMethod: method, permutations: ctx.int("permutations") ?? 0)
+    let r = try model.run(x, names: (0..<source.featureCount).map(source.featureName), labels: labels, participants: ids, positive: positive, baseline: baseline)
+    func metric(_ m: ParticipantClassification.Metric) -> JSONValue { .object([("value", .finite(m.value)), ("ci95", .array([.finite(m.lower), .finite(m.upper)]))]) }
+    let accuracy = r.metrics.first { $0.0 == "accuracy" }!.1.value
+    let json = JSONValue.object([
+        ("kind", .string("participant-classification")), ("label", .string(labelColumn)), ("positive", .string(positive)),
+        ("participants", .int(ids.count)), ("features", .int(source.featureCount)),
+        ("class_counts", .object(Dictionary(grouping: labels, by: { $0 }).sorted { $0.key < $1.key }.map { ($0.key, .int($0.value.count)) })),
+        ("classifier", .string("L2 logistic regression (liblinear), balanced class weights, C = 1; median imputation and standardisation fitted per training fold")),
+        ("cv", .object([("folds", .int(model.folds)), ("repeats", .int(model.repeats)), ("seed", .int(Int(model.seed)))])),
+        ("screening", model.screenTop.map { .object([("top", .int($0)), ("method", .string(method.rawValue)), ("selected_in_folds", .object(r.screenedFeatures.sorted { $0.value > $1.value }.prefix(50).map { ($0.key, .int($0.value)) }))]) } ?? .null),
+        ("metrics", .object(r.metrics.map { ($0.0, metric($0.1)) })),
+        ("baseline", r.baselineAUROC.map { .object([("covariates", .array(baselineNames.map { .string($0) })), ("auroc", metric($0))]) } ?? .null),
+        ("permutation_p_auroc", .finite(r.permutationP)),
+        ("mean_confidence", .finite(r.meanConfidence)),
+        ("overconfident", .bool(r.meanConfidence > accuracy)),
+        ("reliability", .array(r.reliability.map { .object([("mean_probability", .finite($0.0)), ("observed_rate", .finite($0.1)), ("count", .int($0.2))]) })),
+        ("fold_auroc", .array(r.foldAUROC.map { .finite($0) })),
+    ])
+    try TableWriter.writeJSON(json, to: ctx.output("results.json"))
+    try TableWriter.writeTSV(header: ["participant_id", "label", "probability_\(positive)"],
+                             rows: zip(zip(ids, labels), r.probabilities).map { [$0.0, $0.1, TableWriter.cell($1)] }, to: ctx.output("predictions.tsv"))
 }

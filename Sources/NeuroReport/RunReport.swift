@@ -55,6 +55,10 @@ public enum RunReport {
         // Classification results.
         for path in files where path.hasPrefix("group/") && path.hasSuffix("_results.json") {
             let r = try JSONValue.parse(String(contentsOfFile: derivatives + "/" + path, encoding: .utf8))
+            if r.member("kind") == .string("participant-classification") {
+                participantSection(&report, r, path: path)
+                continue
+            }
             guard let folds = r.member("folds")?.arrayValue else { continue }
             report.heading("Classification (\(path))")
             let trials = r.member("n_trials")?.doubleValue.map { Int($0) } ?? 0
@@ -115,5 +119,50 @@ public enum RunReport {
             report.table(header: table.header, rows: table.rows, limit: 40, caption: "\(table.rows.count) rows")
         }
         return report
+    }
+
+    /// Participant-level classification (`classify-table`): metrics with 95% intervals, the age/sex baseline, a
+    /// reliability diagram and the per-fold AUROC.
+    static func participantSection(_ report: inout HTMLReport, _ r: JSONValue, path: String) {
+        report.heading("Participant classification (\(path))")
+        let counts = (r.member("class_counts").flatMap { v -> [(String, JSONValue)]? in if case .object(let m) = v { return m }; return nil } ?? [])
+            .map { "\($0.0) \($0.1.doubleValue.map { Int($0) } ?? 0)" }.joined(separator: ", ")
+        let cv = r.member("cv")
+        report.facts([("Label", "\(r.member("label")?.stringValue ?? "") (positive: \(r.member("positive")?.stringValue ?? ""))"),
+                      ("Participants", "\(r.member("participants")?.doubleValue.map { Int($0) } ?? 0) (\(counts))"),
+                      ("Features", "\(r.member("features")?.doubleValue.map { Int($0) } ?? 0)"),
+                      ("Classifier", r.member("classifier")?.stringValue ?? ""),
+                      ("Cross-validation", "\(cv?.member("repeats")?.doubleValue.map { Int($0) } ?? 0) × stratified \(cv?.member("folds")?.doubleValue.map { Int($0) } ?? 0)-fold over participants"),
+                      ("MI screening in training folds", r.member("screening")?.member("top")?.doubleValue.map { "top \(Int($0)) by \(r.member("screening")?.member("method")?.stringValue ?? "")" } ?? "none"),
+                      ("Permutation p (AUROC)", r.member("permutation_p_auroc")?.doubleValue.map { String(format: "%.3f", $0) } ?? "not run")])
+        var rows = [[String]]()
+        if case .object(let metrics)? = r.member("metrics") {
+            for (name, m) in metrics {
+                let ci = m.member("ci95")?.arrayValue?.compactMap(\.doubleValue) ?? []
+                rows.append([name, m.member("value")?.doubleValue.map { String(format: "%.3f", $0) } ?? "n/a",
+                             ci.count == 2 ? String(format: "%.3f – %.3f", ci[0], ci[1]) : "n/a"])
+            }
+        }
+        if let b = r.member("baseline")?.member("auroc") {
+            let ci = b.member("ci95")?.arrayValue?.compactMap(\.doubleValue) ?? []
+            let covariates = (r.member("baseline")?.member("covariates")?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+            rows.append(["baseline AUROC (\(covariates) only)", b.member("value")?.doubleValue.map { String(format: "%.3f", $0) } ?? "n/a",
+                         ci.count == 2 ? String(format: "%.3f – %.3f", ci[0], ci[1]) : "n/a"])
+        }
+        report.table(header: ["metric (out-of-fold, mean over repeats)", "value", "95% bootstrap interval"], rows: rows)
+        if r.member("overconfident") == .bool(true) {
+            report.warning("Mean confidence (\(r.member("mean_confidence")?.doubleValue.map { String(format: "%.2f", $0) } ?? "?")) exceeds accuracy: the probabilities are over-confident.")
+        }
+        let bins = r.member("reliability")?.arrayValue ?? []
+        if !bins.isEmpty {
+            let x = bins.compactMap { $0.member("mean_probability")?.doubleValue }, y = bins.compactMap { $0.member("observed_rate")?.doubleValue }
+            report.figure(SVGPlot.lines([SVGPlot.Series(name: "observed", x: x, y: y), SVGPlot.Series(name: "perfect calibration", x: [0, 1], y: [0, 1])],
+                                        xLabel: "mean predicted probability", yLabel: "observed rate"),
+                          caption: "Reliability diagram: out-of-fold probabilities in deciles against the observed rate of the positive class.")
+        }
+        let folds = r.member("fold_auroc")?.arrayValue?.compactMap(\.doubleValue) ?? []
+        if !folds.isEmpty {
+            report.figure(SVGPlot.bars(folds.indices.map { "\($0 + 1)" }, folds, yLabel: "AUROC", yRange: (0, 1)), caption: "AUROC of each test fold (all repeats).")
+        }
     }
 }

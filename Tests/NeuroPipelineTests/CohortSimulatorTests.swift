@@ -3,7 +3,15 @@ import Testing
 import NeuroCore
 import NeuroDSP
 import NeuroIO
+import NeuroLearn
 @testable import NeuroPipeline
+
+func pearson(_ a: [Double], _ b: [Double]) -> Double {
+    let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+    let sab = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
+    let saa = a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }, sbb = b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }
+    return sab / (saa * sbb).squareRoot()
+}
 
 /// `neuropipe simulate eeg-cohort`: a readable BIDS dataset whose spectra carry the intended group effects.
 @Suite struct CohortSimulatorTests {
@@ -15,7 +23,7 @@ import NeuroIO
         let table = try TSVTable(path: root + "/participants.tsv")
         #expect(table.header == ["participant_id", "age", "sex", "group", "site"] && table.rows.count == 20)
         #expect(try String(contentsOfFile: root + "/dataset_description.json", encoding: .utf8).contains("SYNTHETIC"))
-        var measured = [Double](), thetaAlpha = [String: [Double]]()
+        var measured = [Double](), ratios = [Double]()
         for p in people {
             let reader = try EDFReader(path: root + "/\(p.id)/eeg/\(p.id)_task-rest_eeg.edf")
             let signal = try reader.read()
@@ -30,7 +38,7 @@ import NeuroIO
             let o1 = EEGCohortSimulator.channels.firstIndex(of: "O1")!, fz = EEGCohortSimulator.channels.firstIndex(of: "Fz")!
             measured.append(SpectralFeatures.alphaPeak(psd.row(o1), freqs: f).peak)
             let band = { (c: Int, lo: Double, hi: Double) in f.indices.filter { f[$0] >= lo && f[$0] < hi }.reduce(0) { $0 + psd[c, $1] } }
-            thetaAlpha[p.group, default: []].append(band(fz, 4, 8) / band(o1, 8, 13))
+            ratios.append(band(fz, 4, 8) / band(o1, 8, 13))
         }
         // The measured alpha peak follows the generating one (0.25 Hz resolution).
         let truth = people.map(\.alphaFrequency)
@@ -39,7 +47,55 @@ import NeuroIO
         let mean = { (v: [Double]) in v.reduce(0, +) / Double(v.count) }
         let iaf = Dictionary(grouping: zip(people, measured), by: { $0.0.group }).mapValues { mean($0.map(\.1)) }
         #expect(iaf["control"]! - iaf["MCI"]! > 0.2, "\(iaf)")
-        #expect(mean(thetaAlpha["MCI"]!) > mean(thetaAlpha["control"]!), "\(thetaAlpha)")
+        // Frontal theta over occipital alpha follows the generating amplitudes (whose group means differ by design).
+        let generated = people.map { log($0.thetaGain / $0.alphaGain) }
+        let observed = people.indices.map { log(ratios[$0]) }
+        let r2 = pearson(generated, observed)
+        #expect(r2 > 0.6, "theta/alpha follows the generating gains: r = \(r2)")
         #expect(throws: InputError.self) { try EEGCohortSimulator(participants: 2, seconds: 24, seed: 3).write(to: root) }
+    }
+}
+
+/// pipelines/mci-eeg.yaml end to end on a tiny synthetic cohort, and the participant-level protocol's guarantees.
+@Suite struct MCIPipelineTests {
+    @Test func mciPipelineRunsOnASimulatedCohortAndReports() throws {
+        let root = try tempDirectory() + "/cohort"
+        try EEGCohortSimulator(participants: 12, seconds: 16, seed: 9).write(to: root)
+        let out = try tempDirectory() + "/out"
+        let spec = try PipelineSpec.load(path: PipelineFixtures.repo + "/pipelines/mci-eeg.yaml")
+        let units = try DatasetDiscovery.bids(root: root, datatype: spec.datatype, suffix: spec.suffix, extensions: spec.extensions, participants: nil)
+        let runner = try PipelineRunner(spec: spec, units: units, output: out, cacheDirectory: nil)
+        runner.log = { _ in }
+        runner.participants = try DatasetDiscovery.participantsTable(root: root)
+        let records = try runner.run()
+        #expect(!records.contains { $0.status == .failed }, "\(records.compactMap(\.error))")
+        let results = try JSONValue.parse(String(contentsOfFile: out + "/group/spectral_model_results.json", encoding: .utf8))
+        #expect(results.member("participants") == .int(12))
+        let auroc = try #require(results.member("metrics")?.member("auroc")?.member("value")?.doubleValue)
+        #expect(auroc >= 0 && auroc <= 1)
+        let predictions = try TSVTable(path: out + "/group/spectral_model_predictions.tsv")
+        #expect(predictions.rows.count == 12 && Set(predictions.rows.map { $0[0] }).count == 12, "one out-of-fold prediction per participant")
+    }
+
+    /// Noise features give chance-level AUROC (no leak of test labels through imputation, scaling or screening);
+    /// a feature equal to the label gives a perfect one; duplicated participants are refused.
+    @Test func protocolDoesNotLeakAndRefusesDuplicates() throws {
+        var rng = SplitMix(seed: 4)
+        let n = 40
+        let labels = (0..<n).map { $0 % 2 == 0 ? "MCI" : "control" }
+        let noise = Matrix(rows: n, cols: 60, storage: (0..<(n * 60)).map { _ in rng.gaussian() })
+        let ids = (0..<n).map { "sub-\($0)" }
+        let model = ParticipantClassification(folds: 5, repeats: 3, screenTop: 10, bootstrap: 200)
+        let chance = try model.run(noise, names: (0..<60).map { "f\($0)" }, labels: labels, participants: ids, positive: "MCI", baseline: nil)
+        let auroc = chance.metrics.first { $0.0 == "auroc" }!.1
+        #expect(auroc.value > 0.2 && auroc.value < 0.8 && auroc.lower < 0.5, "noise AUROC \(auroc.value) [\(auroc.lower), \(auroc.upper)]")
+        var storage = noise.storage
+        for i in 0..<n { storage[i * 60] = labels[i] == "MCI" ? 1 : 0 }
+        let perfect = try model.run(Matrix(rows: n, cols: 60, storage: storage), names: (0..<60).map { "f\($0)" }, labels: labels, participants: ids, positive: "MCI", baseline: nil)
+        #expect(perfect.metrics.first { $0.0 == "auroc" }!.1.value > 0.99)
+        #expect(perfect.screenedFeatures["f0"] == 15, "the informative feature is screened in every training fold")
+        #expect(throws: InputError.self) {
+            try model.run(noise, names: (0..<60).map { "f\($0)" }, labels: labels, participants: ids.map { _ in "sub-1" }, positive: "MCI", baseline: nil)
+        }
     }
 }
