@@ -70,19 +70,8 @@ public struct ParticipantClassification: Sendable {
         var screened = [String: Int]()
         let (probabilities, foldAUROC) = try crossValidated(x, names: names, labels: labels, positive: positive, screened: &screened)
         let truth = labels.map { $0 == positive }
-        var rng = SplitMix(seed: seed &+ 77)
         func interval(_ statistic: ([Bool], [Double]) -> Double) -> Metric {
-            let value = statistic(truth, probabilities)
-            var draws = [Double]()
-            for _ in 0..<bootstrap {
-                let idx = (0..<truth.count).map { _ in Int(rng.next() % UInt64(truth.count)) }
-                let t = idx.map { truth[$0] }
-                guard t.contains(true), t.contains(false) else { continue }
-                draws.append(statistic(t, idx.map { probabilities[$0] }))
-            }
-            draws.sort()
-            guard draws.count >= 20 else { return Metric(value: value, lower: .nan, upper: .nan) }
-            return Metric(value: value, lower: ScreeningStatistics.percentile(sorted: draws, 2.5), upper: ScreeningStatistics.percentile(sorted: draws, 97.5))
+            ParticipantClassification.bootstrapInterval(truth, probabilities, draws: bootstrap, seed: seed &+ 77, statistic)
         }
         let metrics: [(String, Metric)] = [
             ("auroc", interval { Metrics.rocAUC(positive: $0, scores: $1) }),
@@ -98,20 +87,7 @@ public struct ParticipantClassification: Sendable {
             var plain = self
             plain.screenTop = nil
             let (p, _) = try plain.crossValidated(baseline, names: (0..<baseline.cols).map { "covariate_\($0)" }, labels: labels, positive: positive, screened: &ignored)
-            let saved = p
-            baselineMetric = {
-                var r = SplitMix(seed: seed &+ 78)
-                let value = Metrics.rocAUC(positive: truth, scores: saved)
-                var draws = [Double]()
-                for _ in 0..<bootstrap {
-                    let idx = (0..<truth.count).map { _ in Int(r.next() % UInt64(truth.count)) }
-                    let t = idx.map { truth[$0] }
-                    if t.contains(true), t.contains(false) { draws.append(Metrics.rocAUC(positive: t, scores: idx.map { saved[$0] })) }
-                }
-                draws.sort()
-                return draws.count >= 20 ? Metric(value: value, lower: ScreeningStatistics.percentile(sorted: draws, 2.5), upper: ScreeningStatistics.percentile(sorted: draws, 97.5))
-                    : Metric(value: value, lower: .nan, upper: .nan)
-            }()
+            baselineMetric = ParticipantClassification.bootstrapInterval(truth, p, draws: bootstrap, seed: seed &+ 78) { Metrics.rocAUC(positive: $0, scores: $1) }
         }
         var permutationP: Double? = nil
         if permutations > 0 {
@@ -189,6 +165,23 @@ public struct ParticipantClassification: Sendable {
             }
         }
         return (sum.map { $0 / Double(repeats) }, foldAUROC)
+    }
+
+    /// `statistic` on all participants, with the 2.5th and 97.5th percentiles over `draws` participant resamples
+    /// (resamples holding one class only are skipped; NaN bounds when fewer than 20 remain).
+    static func bootstrapInterval(_ truth: [Bool], _ p: [Double], draws: Int, seed: UInt64, _ statistic: ([Bool], [Double]) -> Double) -> Metric {
+        var rng = SplitMix(seed: seed)
+        var values = [Double]()
+        for _ in 0..<draws {
+            let idx = (0..<truth.count).map { _ in Int(rng.next() % UInt64(truth.count)) }
+            let t = idx.map { truth[$0] }
+            guard t.contains(true), t.contains(false) else { continue }
+            values.append(statistic(t, idx.map { p[$0] }))
+        }
+        values.sort()
+        let value = statistic(truth, p)
+        guard values.count >= 20 else { return Metric(value: value, lower: .nan, upper: .nan) }
+        return Metric(value: value, lower: ScreeningStatistics.percentile(sorted: values, 2.5), upper: ScreeningStatistics.percentile(sorted: values, 97.5))
     }
 
     static func balancedAccuracy(_ truth: [Bool], _ p: [Double]) -> Double {
