@@ -71,10 +71,14 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
         #expect(!records.contains { $0.status == .failed }, "\(records.compactMap(\.error))")
         let results = try JSONValue.parse(String(contentsOfFile: out + "/group/spectral_model_results.json", encoding: .utf8))
         #expect(results.member("participants") == .int(12))
+        let schema = try JSONValue.parse(String(contentsOfFile: PipelineFixtures.repo + "/data-schemas/participant-classification.schema.json", encoding: .utf8))
+        #expect(JSONSchemaValidator(schema: schema).validate(results) == [])
+        #expect(!JSONSchemaValidator(schema: schema).validate(.object([("kind", .string("other"))])).isEmpty, "the schema can fail")
         let auroc = try #require(results.member("metrics")?.member("auroc")?.member("value")?.doubleValue)
         #expect(auroc >= 0 && auroc <= 1)
         let predictions = try TSVTable(path: out + "/group/spectral_model_predictions.tsv")
         #expect(predictions.rows.count == 12 && Set(predictions.rows.map { $0[0] }).count == 12, "one out-of-fold prediction per participant")
+        #expect(predictions.header == ["participant_id", "label", "probability_MCI"])
     }
 
     /// Noise features give chance-level AUROC (no leak of test labels through imputation, scaling or screening);
