@@ -58,8 +58,20 @@ public struct GPFA: Sendable {
         public var converged: Bool
     }
 
-    /// Posterior of the latents given `y` `[q × T]`: mean `[k × T]`, the inverse precision, and the log-likelihood.
-    public static func posterior(_ y: Matrix, _ p: GPFAParameters) throws -> (mean: Matrix, covariance: Matrix, logLikelihood: Double) {
+    /// What the M-step needs of the latents' posterior given `y` `[q × T]`: the mean `[k × T]`, Σ_t Cov(x_t)
+    /// `[k × k]`, each latent's covariance over time `[T × T]`, and the data log-likelihood.
+    public struct Posterior: Sendable {
+        public var mean: Matrix
+        public var summedTimeCovariance: Matrix
+        public var latentCovariances: [Matrix]
+        public var logLikelihood: Double
+    }
+
+    /// The exact posterior by selected inversion: the k·T precision P = blockdiag(K_i⁻¹) + (Cᵀ R⁻¹ C) ⊗ I_T is
+    /// factorised (LAPACK `dpotrf`), its triangular factor inverted (`dtrtri`), and only the blocks of P⁻¹ = L⁻ᵀL⁻¹
+    /// the M-step uses are formed (BLAS `dsyrk` per latent, column dot products per time point) — about 30% fewer
+    /// operations than the full inverse. P is symmetric, so it is handed to LAPACK column-major as stored.
+    public static func posterior(_ y: Matrix, _ p: GPFAParameters) throws -> Posterior {
         let q = y.rows, t = y.cols, k = p.loadings.cols
         let c = p.loadings
         // Cᵀ R⁻¹ [k × q] and M = Cᵀ R⁻¹ C [k × k].
@@ -68,35 +80,85 @@ public struct GPFA: Sendable {
         let m = Matrix.product(cRinv, c)
         // Precision, latent-major (index i·T + t): blockdiag(K_i⁻¹) + M ⊗ I_T.
         let n = k * t
-        var precision = Matrix(rows: n, cols: n)
+        var f = [Double](repeating: 0, count: n * n)
         var logDetK = 0.0
         for i in 0..<k {
             let (kInv, logDet) = try LatentLinearAlgebra.spdInverse(GPFA.kernel(t, gamma: p.gamma[i], eps: p.gpNoise[i]))
             logDetK += logDet
-            for a in 0..<t { for b in 0..<t { precision[i * t + a, i * t + b] = kInv[a, b] } }
+            f.withUnsafeMutableBufferPointer { pb in
+                kInv.storage.withUnsafeBufferPointer { kb in
+                    for a in 0..<t { (pb.baseAddress! + (i * t + a) * n + i * t).update(from: kb.baseAddress! + a * t, count: t) }
+                }
+            }
         }
-        for i in 0..<k { for j in 0..<k { for s in 0..<t { precision[i * t + s, j * t + s] += m[i, j] } } }
-        let (covariance, logDetP) = try LatentLinearAlgebra.spdInverse(precision)
-        // term1 = vec(Cᵀ R⁻¹ (Y − d)), latent-major.
+        f.withUnsafeMutableBufferPointer { pb in
+            for i in 0..<k { for j in 0..<k { for s in 0..<t { pb[(i * t + s) * n + j * t + s] += m[i, j] } } }
+        }
+        guard LAPACKE_dpotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), &f, Int32(n)) == 0 else {
+            throw RuntimeFailure(context: "GPFA", message: "the posterior precision is not positive definite")
+        }
+        var logDetP = 0.0
+        for i in 0..<n { logDetP += 2 * log(f[i * n + i]) }
+        guard LAPACKE_dtrtri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int8(UInt8(ascii: "N")), Int32(n), &f, Int32(n)) == 0 else {
+            throw RuntimeFailure(context: "GPFA", message: "inverting the Cholesky factor failed")
+        }
+        // Column-major lower triangle holds L⁻¹ (column c contiguous at f[c·n…]); clear the strict upper part.
+        f.withUnsafeMutableBufferPointer { fb in
+            for col in 0..<n { (fb.baseAddress! + col * n).update(repeating: 0, count: col) }
+        }
+        // term1 = vec(Cᵀ R⁻¹ (Y − d)); mean = P⁻¹ term1 = L⁻ᵀ (L⁻¹ term1); term1ᵀP⁻¹term1 = ‖L⁻¹ term1‖².
         var dif = y
         for v in 0..<q { for s in 0..<t { dif[v, s] -= p.offsets[v] } }
-        let term1 = Matrix.product(cRinv, dif)  // [k × T], row-major = latent-major vector
-        let meanVector = Matrix.product(covariance, Matrix(rows: n, cols: 1, storage: term1.storage))
-        let mean = Matrix(rows: k, cols: t, storage: meanVector.storage)
+        let term1 = Matrix.product(cRinv, dif)  // [k × T] row-major = the latent-major vector
+        var z = term1.storage
+        cblas_dtrmv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(n), f, Int32(n), &z, 1)
+        let quadraticX = z.reduce(0) { $0 + $1 * $1 }
+        cblas_dtrmv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, Int32(n), f, Int32(n), &z, 1)
+        let mean = Matrix(rows: k, cols: t, storage: z)
+        // Latent blocks: Σ_ii = B_iᵀ B_i with B_i = rows i·T…n of columns i·T…(i+1)·T of L⁻¹.
+        var latentCovariances = [Matrix]()
+        for i in 0..<k {
+            var block = [Double](repeating: 0, count: t * t)
+            f.withUnsafeBufferPointer { fb in
+                cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, Int32(t), Int32(n - i * t), 1, fb.baseAddress! + (i * t) * n + i * t, Int32(n), 0, &block, Int32(t))
+            }
+            for a in 0..<t { for b in (a + 1)..<max(a + 1, t) { block[b * t + a] = block[a * t + b] } }  // mirror (col-major lower → full)
+            latentCovariances.append(Matrix(rows: t, cols: t, storage: block))
+        }
+        // Σ_t Cov(x_t)_ij = Σ_t ⟨column i·T+t, column j·T+t⟩ of L⁻¹ (rows from max(i, j)·T + t on are the non-zero ones).
+        var summed = Matrix(rows: k, cols: k)
+        f.withUnsafeBufferPointer { fb in
+            for s in 0..<t {
+                for i in 0..<k {
+                    for j in i..<k {
+                        let ci = i * t + s, cj = j * t + s, start = cj
+                        let dot = cblas_ddot(Int32(n - start), fb.baseAddress! + ci * n + start, 1, fb.baseAddress! + cj * n + start, 1)
+                        summed[i, j] += dot
+                    }
+                }
+            }
+        }
+        for i in 0..<k { for j in 0..<i { summed[i, j] = summed[j, i] } }
         var quadraticY = 0.0
         for v in 0..<q { for s in 0..<t { quadraticY += dif[v, s] * dif[v, s] / p.noiseVariances[v] } }
-        var quadraticX = 0.0
-        for j in 0..<n { quadraticX += term1.storage[j] * meanVector.storage[j] }
         let logDetR = p.noiseVariances.reduce(0) { $0 + log($1) }
         let ll = 0.5 * (-Double(t) * logDetR - logDetK - logDetP - Double(q * t) * log(2 * Double.pi) - quadraticY + quadraticX)
-        return (mean, covariance, ll)
+        return Posterior(mean: mean, summedTimeCovariance: summed, latentCovariances: latentCovariances, logLikelihood: ll)
     }
 
-    /// K(t, s) = (1 − ε)·exp(−γ (t − s)²/2) + ε·δ_ts over `t` samples.
+    /// K(t, s) = (1 − ε)·exp(−γ (t − s)²/2) + ε·δ_ts over `t` samples (Toeplitz: one exp per lag).
     static func kernel(_ t: Int, gamma: Double, eps: Double) -> Matrix {
+        let profile = kernelProfile(t, gamma: gamma, eps: eps)
         var k = Matrix(rows: t, cols: t)
-        for a in 0..<t { for b in 0..<t { k[a, b] = (1 - eps) * exp(-gamma / 2 * Double((a - b) * (a - b))) + (a == b ? eps : 0) } }
+        k.storage.withUnsafeMutableBufferPointer { kb in
+            for a in 0..<t { for b in 0..<t { kb[a * t + b] = profile[abs(a - b)] + (a == b ? eps : 0) } }
+        }
         return k
+    }
+
+    /// (1 − ε)·exp(−γ d²/2) for lags d = 0…t−1.
+    static func kernelProfile(_ t: Int, gamma: Double, eps: Double) -> [Double] {
+        (0..<t).map { (1 - eps) * exp(-gamma / 2 * Double($0 * $0)) }
     }
 
     /// Initial parameters from PCA of `y`: C the top-k principal axes scaled by their standard deviations, R the
@@ -150,8 +212,7 @@ public struct GPFA: Sendable {
             lls.append(ll)
             if iteration <= 2 { llBase = ll }
             // Σ_t E[x_t x_tᵀ] and per-latent E[x_i x_iᵀ].
-            var sumAuto = Matrix.product(mean, mean, transposeB: true)
-            for i in 0..<k { for j in 0..<k { for s in 0..<t { sumAuto[i, j] += post.covariance[i * t + s, j * t + s] } } }
+            let sumAuto = Matrix.product(mean, mean, transposeB: true) + post.summedTimeCovariance
             let sumYX = Matrix.product(y, mean, transposeB: true)  // [q × k]
             let sumX = (0..<k).map { i in mean.row(i).reduce(0, +) }
             let sumY = (0..<q).map { v in y.row(v).reduce(0, +) }
@@ -184,7 +245,7 @@ public struct GPFA: Sendable {
             // The k timescale searches are independent: one per core, each on single-threaded BLAS.
             let pAutos = (0..<k).map { i -> Matrix in
                 var pAuto = Matrix(rows: t, cols: t)
-                for a in 0..<t { for b in 0..<t { pAuto[a, b] = post.covariance[i * t + a, i * t + b] + mean[i, a] * mean[i, b] } }
+                for a in 0..<t { for b in 0..<t { pAuto[a, b] = post.latentCovariances[i][a, b] + mean[i, a] * mean[i, b] } }
                 return pAuto
             }
             let (starts, eps) = (p.gamma, p.gpNoise)
@@ -199,14 +260,16 @@ public struct GPFA: Sendable {
     /// the derivative in log γ, bracketed by doubling and refined by bisection with secant steps.
     static func optimiseGamma(_ pAuto: Matrix, start: Double, eps: Double) throws -> Double {
         let t = pAuto.rows
-        var difSq = Matrix(rows: t, cols: t)
-        for a in 0..<t { for b in 0..<t { difSq[a, b] = Double((a - b) * (a - b)) } }
         /// d/d(log γ) of the expected log-density.
         func slope(_ logGamma: Double) throws -> Double {
             let gamma = exp(logGamma)
             let (kInv, _) = try LatentLinearAlgebra.spdInverse(kernel(t, gamma: gamma, eps: eps))
+            // dK/dγ(a, b) = −½·(1 − ε)·exp(−γ d²/2)·d², d = a − b.
+            let profile = kernelProfile(t, gamma: gamma, eps: eps).enumerated().map { -0.5 * $1 * Double($0 * $0) }
             var dK = Matrix(rows: t, cols: t)
-            for a in 0..<t { for b in 0..<t { dK[a, b] = -0.5 * (1 - eps) * exp(-gamma / 2 * difSq[a, b]) * difSq[a, b] } }
+            dK.storage.withUnsafeMutableBufferPointer { db in
+                for a in 0..<t { for b in 0..<t { db[a * t + b] = profile[abs(a - b)] } }
+            }
             let kInvDK = Matrix.product(kInv, dK)
             let inner = Matrix.product(kInvDK, kInv)
             var traceTerm = 0.0, quadratic = 0.0
@@ -229,7 +292,7 @@ public struct GPFA: Sendable {
             let point = min(max(mid, lo + 0.01 * (hi - lo)), hi - 0.01 * (hi - lo))
             let s = try slope(point)
             if s > 0 { lo = point; sLo = s } else { hi = point; sHi = s }
-            if hi - lo < 1e-8 { break }
+            if hi - lo < 1e-6 { break }
         }
         return exp((lo + hi) / 2)
     }

@@ -20,16 +20,21 @@ enum LatentLinearAlgebra {
     }
 
     /// Inverse and log-determinant of a symmetric positive definite `a` (Cholesky: LAPACK `dpotrf` + `dpotri`).
+    /// A symmetric matrix is its own transpose, so it goes to LAPACK column-major as it is (row-major would make
+    /// LAPACKE copy and transpose it twice).
     static func spdInverse(_ a: Matrix) throws -> (inverse: Matrix, logDeterminant: Double) {
         let n = a.rows
         var f = a.storage
-        var info = LAPACKE_dpotrf(neuropipe_lapack_row_major(), Int8(UInt8(ascii: "L")), Int32(n), &f, Int32(n))
+        var info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), &f, Int32(n))
         guard info == 0 else { throw RuntimeFailure(context: "LAPACKE_dpotrf", message: "matrix is not positive definite (info = \(info))") }
         var logDet = 0.0
         for i in 0..<n { logDet += 2 * log(f[i * n + i]) }
-        info = LAPACKE_dpotri(neuropipe_lapack_row_major(), Int8(UInt8(ascii: "L")), Int32(n), &f, Int32(n))
+        info = LAPACKE_dpotri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), &f, Int32(n))
         guard info == 0 else { throw RuntimeFailure(context: "LAPACKE_dpotri", message: "inverse failed (info = \(info))") }
-        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { f[i * n + j] = f[j * n + i] } }
+        // Column-major lower triangle = row-major upper triangle: mirror it into the lower one.
+        f.withUnsafeMutableBufferPointer { fb in
+            for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { fb[j * n + i] = fb[i * n + j] } }
+        }
         return (Matrix(rows: n, cols: n, storage: f), logDet)
     }
 
