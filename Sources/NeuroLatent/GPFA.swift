@@ -35,8 +35,16 @@ public struct GPFA: Sendable {
     public var minVarianceFraction: Double
     public var initialTimescale: Double
     public var gpNoise: Double
-    /// Observed dimensions sharing one noise variance (e.g. each subject's voxels in S-GPFA); nil = one per dimension.
-    public var noiseGroups: [Range<Int>]?
+    /// How the noise variances are tied across observed dimensions (S-GPFA's subject and subject × region options).
+    public var noise: NoiseStructure = .perDimension
+
+    /// Noise structure of the observed dimensions: one variance each; one per group (e.g. per subject); or separable,
+    /// σ²_subject·τ²_region, with a subject and a region label per dimension (fitted by alternating averages).
+    public enum NoiseStructure: Sendable {
+        case perDimension
+        case groups([Range<Int>])
+        case separable(subject: [Int], region: [Int])
+    }
 
     public init(latents: Int, maxIterations: Int = 100, tolerance: Double = 1e-8, minVarianceFraction: Double = 0.01,
                 initialTimescale: Double = 5, gpNoise: Double = 1e-3) {
@@ -146,6 +154,35 @@ public struct GPFA: Sendable {
         return Posterior(mean: mean, summedTimeCovariance: summed, latentCovariances: latentCovariances, logLikelihood: ll)
     }
 
+    /// Per-dimension residual variances `r` (already floored) tied as `structure` says: a group's variance is the mean
+    /// of its members' (the maximum-likelihood shared value); separable variances come from alternating averages.
+    static func tied(_ r: [Double], _ structure: NoiseStructure, floor: [Double]) -> [Double] {
+        var out = r
+        switch structure {
+        case .perDimension:
+            return r
+        case .groups(let groups):
+            for group in groups where !group.isEmpty {
+                let shared = r[group].reduce(0, +) / Double(group.count)
+                for v in group { out[v] = shared }
+            }
+        case .separable(let subject, let region):
+            // Maximum likelihood of r_v ≈ σ²_s(v)·τ²_g(v): alternate the two closed-form averages.
+            let subjects = (subject.max() ?? 0) + 1, regions = (region.max() ?? 0) + 1
+            var sigma = [Double](repeating: 1, count: subjects), tau = [Double](repeating: 1, count: regions)
+            for _ in 0..<30 {
+                var sum = [Double](repeating: 0, count: regions), count = [Double](repeating: 0, count: regions)
+                for v in r.indices { sum[region[v]] += r[v] / sigma[subject[v]]; count[region[v]] += 1 }
+                for g in 0..<regions where count[g] > 0 { tau[g] = sum[g] / count[g] }
+                sum = [Double](repeating: 0, count: subjects); count = [Double](repeating: 0, count: subjects)
+                for v in r.indices { sum[subject[v]] += r[v] / tau[region[v]]; count[subject[v]] += 1 }
+                for m in 0..<subjects where count[m] > 0 { sigma[m] = sum[m] / count[m] }
+            }
+            for v in r.indices { out[v] = max(sigma[subject[v]] * tau[region[v]], 1e-12) }
+        }
+        return out
+    }
+
     /// K(t, s) = (1 − ε)·exp(−γ (t − s)²/2) + ε·δ_ts over `t` samples (Toeplitz: one exp per lag).
     static func kernel(_ t: Int, gamma: Double, eps: Double) -> Matrix {
         let profile = kernelProfile(t, gamma: gamma, eps: eps)
@@ -233,12 +270,7 @@ public struct GPFA: Sendable {
                 for i in 0..<k { cross += (sumYX[v, i] - d[v] * sumX[i]) * c[v, i] }
                 r[v] = max(varianceFloor[v], d[v] * d[v] + (sumYY - 2 * sumY[v] * d[v] - cross) / Double(t))
             }
-            if let noiseGroups {
-                for group in noiseGroups where !group.isEmpty {
-                    let shared = r[group].reduce(0, +) / Double(group.count)
-                    for v in group { r[v] = shared }
-                }
-            }
+            r = GPFA.tied(r, noise, floor: varianceFloor)
             p.loadings = c
             p.offsets = d
             p.noiseVariances = r

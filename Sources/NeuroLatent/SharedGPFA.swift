@@ -7,7 +7,7 @@ import NeuroIO
 /// y_m = W_m x + d_m + ε_m. It is GPFA on the subjects' voxels stacked, so the E-step's cost grows with k·T only and
 /// the M-step's linearly with voxels and subjects.
 public struct SharedGPFA: Sendable {
-    public enum Noise: String, Sendable { case perVoxel = "voxel", perSubject = "subject" }
+    public enum Noise: String, Sendable, CaseIterable { case perVoxel = "voxel", perSubject = "subject", separable = "separable" }
 
     public var latents: Int
     public var maxIterations: Int
@@ -15,7 +15,7 @@ public struct SharedGPFA: Sendable {
     public var noise: Noise
     public var initialTimescale: Double
 
-    public init(latents: Int, maxIterations: Int = 100, tolerance: Double = 1e-6, noise: Noise = .perVoxel, initialTimescale: Double = 5) {
+    public init(latents: Int, maxIterations: Int = 100, tolerance: Double = 1e-6, noise: Noise = .perSubject, initialTimescale: Double = 5) {
         self.latents = latents
         self.maxIterations = maxIterations
         self.tolerance = tolerance
@@ -51,8 +51,9 @@ public struct SharedGPFA: Sendable {
         }
     }
 
-    /// Fits the shared model to one `[voxels_m × T]` matrix per subject.
-    public func fit(_ subjects: [Matrix]) throws -> Fitted {
+    /// Fits the shared model to one `[voxels_m × T]` matrix per subject; `regions` (a label per voxel, per subject)
+    /// are needed for separable subject × region noise.
+    public func fit(_ subjects: [Matrix], regions: [[Int]]? = nil) throws -> Fitted {
         guard subjects.count >= 2 else { throw InputError(file: "data", field: "subjects", message: "S-GPFA needs at least 2 subjects") }
         let t = subjects[0].cols
         guard subjects.allSatisfy({ $0.cols == t }) else { throw InputError(file: "data", field: "TRs", message: "every subject needs the same number of TRs") }
@@ -60,7 +61,18 @@ public struct SharedGPFA: Sendable {
         for s in subjects { rows.append(start..<(start + s.rows)); start += s.rows }
         let stacked = Matrix(rows: start, cols: t, storage: subjects.flatMap(\.storage))
         var model = GPFA(latents: latents, maxIterations: maxIterations, tolerance: tolerance, initialTimescale: initialTimescale)
-        if noise == .perSubject { model.noiseGroups = rows }
+        switch noise {
+        case .perVoxel: model.noise = .perDimension
+        case .perSubject: model.noise = .groups(rows)
+        case .separable:
+            guard let regions, regions.count == subjects.count, zip(regions, subjects).allSatisfy({ $0.count == $1.rows }) else {
+                throw InputError(file: "data", field: "regions", message: "separable noise needs a region label for every voxel of every subject (/subjects/<id>/regions, or --atlas)")
+            }
+            let labels = Array(Set(regions.flatMap { $0 })).sorted()
+            let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+            model.noise = .separable(subject: rows.enumerated().flatMap { m, r in [Int](repeating: m, count: r.count) },
+                                     region: regions.flatMap { $0.map { index[$0]! } })
+        }
         let fit = try model.fit(stacked)
         let (orthoLatents, _) = try GPFA.orthonormalised(fit)
         let transform = try GPFA.orthonormaliser(fit.parameters.loadings)
@@ -78,15 +90,16 @@ extension SharedGPFA.Fitted {
         return try data.enumerated().map { try project(subject: $0, $1) }
     }
 
-    /// The `neuropipe.srm` layout with model "sgpfa": /shared (orthonormalised training latents), /loglik,
+    /// The `neuropipe.srm` layout with model "sgpfa" (or "gpfa") and its noise structure: /shared (orthonormalised training latents), /loglik,
     /// /orthonormaliser [k × k], /subjects/<id>/W (loadings), /mu (offsets), /noise (noise variances); root attributes
     /// timescales (TRs) and gp_noise.
-    public func write(to path: String, ids: [String]) throws {
+    public func write(to path: String, ids: [String], model: String = "sgpfa", noise: SharedGPFA.Noise = .perSubject) throws {
         let writer = try HDF5Writer(path: path)
         try writer.setAttribute("layout", .string("neuropipe.srm"))
         try writer.setAttribute("layout_version", .int(1))
         try writer.setAttribute("neuropipe_version", .string(NeuroPipeVersion.current))
-        try writer.setAttribute("model", .string("sgpfa"))
+        try writer.setAttribute("model", .string(model))
+        try writer.setAttribute("noise", .string(noise.rawValue))
         try writer.setAttribute("k", .int(shared.rows))
         try writer.setAttribute("iterations", .int(iterations))
         try writer.setAttribute("converged", .bool(converged))
@@ -113,7 +126,7 @@ extension SharedGPFA.Fitted {
         let file = try HDF5File(path: path)
         let attributes = try file.attributes(of: "/")
         func attribute(_ name: String) -> JSONValue? { attributes.first { $0.0 == name }?.1 }
-        guard attribute("model") == .string("sgpfa") else {
+        guard attribute("model") == .string("sgpfa") || attribute("model") == .string("gpfa") else {
             throw InputError(file: path, field: "model", message: "is not an S-GPFA model (neuropipe srm fit --model sgpfa writes one)")
         }
         let ids = try file.objects().compactMap { o -> String? in

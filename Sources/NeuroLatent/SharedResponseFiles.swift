@@ -7,10 +7,13 @@ import NeuroIO
 public struct SubjectData: Sendable {
     public var ids: [String]
     public var matrices: [Matrix]
+    /// A region (parcel) label per voxel of each subject, when known (for separable subject × region noise).
+    public var regions: [[Int]]?
 
-    public init(ids: [String], matrices: [Matrix]) {
+    public init(ids: [String], matrices: [Matrix], regions: [[Int]]? = nil) {
         self.ids = ids
         self.matrices = matrices
+        self.regions = regions
     }
 
     /// `/subjects/<id>/data` of `path`, subjects in name order.
@@ -30,20 +33,39 @@ public struct SubjectData: Sendable {
             }
             return Matrix(rows: shape[0], cols: shape[1], storage: values)
         }
-        return SubjectData(ids: ids, matrices: matrices)
+        var regions: [[Int]]? = nil
+        if ids.allSatisfy({ file.exists("/subjects/\($0)/regions") }) {
+            regions = try zip(ids, matrices).map { id, x in
+                let labels = try file.readDoubles("/subjects/\(id)/regions").values.map { Int($0) }
+                guard labels.count == x.rows else {
+                    throw InputError(file: path, field: "/subjects/\(id)/regions", message: "has \(labels.count) labels; expected one per voxel (\(x.rows))")
+                }
+                return labels
+            }
+        }
+        return SubjectData(ids: ids, matrices: matrices, regions: regions)
     }
 
-    /// One 4-D image per subject, the voxels inside `mask`; ids are the `sub-XX` labels of the paths.
-    public static func read(nifti paths: [String], mask: String) throws -> SubjectData {
-        var matrices = [Matrix](), ids = [String]()
+    /// One 4-D image per subject, the voxels inside `mask`; ids are the `sub-XX` labels of the paths; `atlas` (a 3-D
+    /// label image on the same grid) gives each voxel its region.
+    public static func read(nifti paths: [String], mask: String, atlas: String? = nil) throws -> SubjectData {
+        var matrices = [Matrix](), ids = [String](), regions = [[Int]]()
         for path in paths {
             let reader = try NIfTIReader(path: path)
             let voxels = try NIfTIReader(path: mask).maskVoxels(matching: reader.header.shape)
             matrices.append(try reader.voxelTimeMatrix(voxels: voxels))
+            if let atlas {
+                let labels = try NIfTIReader(path: atlas)
+                guard Array(labels.header.shape.prefix(3)) == Array(reader.header.shape.prefix(3)) else {
+                    throw InputError(file: atlas, field: "dim", message: "has shape \(labels.header.shape); expected the images' grid \(Array(reader.header.shape.prefix(3)))")
+                }
+                let volume = try labels.readVolume(0)
+                regions.append(voxels.map { Int(volume[$0]) })
+            }
             let name = (path as NSString).lastPathComponent
             ids.append(name.range(of: #"sub-[A-Za-z0-9]+"#, options: .regularExpression).map { String(name[$0]) } ?? name)
         }
-        return SubjectData(ids: ids, matrices: matrices)
+        return SubjectData(ids: ids, matrices: matrices, regions: atlas == nil ? nil : regions)
     }
 
     /// Each voxel's time series z-scored (ddof 1; constant voxels set to 0), as the BrainIAK tutorials do first.
@@ -57,14 +79,14 @@ public struct SubjectData: Sendable {
                 for t in 0..<x.cols { out[v, t] = sd > 0 ? (x[v, t] - mean) / sd : 0 }
             }
             return out
-        })
+        }, regions: regions)
     }
 
     /// TRs `range` of every subject.
     public func samples(_ range: Range<Int>) -> SubjectData {
         SubjectData(ids: ids, matrices: matrices.map { x in
             Matrix(rows: x.rows, cols: range.count, storage: (0..<x.rows).flatMap { v in x.storage[(v * x.cols + range.lowerBound)..<(v * x.cols + range.upperBound)] })
-        })
+        }, regions: regions)
     }
 
     /// Writes `/subjects/<id>/data` (the same layout `read(hdf5:)` takes), e.g. for synthetic data, with the true
@@ -73,9 +95,10 @@ public struct SubjectData: Sendable {
         let writer = try HDF5Writer(path: path)
         if let latents { try writer.writeDoubles("/latents", latents.storage, shape: [latents.rows, latents.cols]) }
         try writer.createGroup("/subjects")
-        for (id, x) in zip(ids, matrices) {
+        for (m, (id, x)) in zip(ids, matrices).enumerated() {
             try writer.createGroup("/subjects/\(id)")
             try writer.writeDoubles("/subjects/\(id)/data", x.storage, shape: [x.rows, x.cols])
+            if let regions { try writer.writeInt64("/subjects/\(id)/regions", regions[m].map { Int64($0) }, shape: [x.rows]) }
         }
         try writer.commit()
     }

@@ -14,6 +14,7 @@ struct SRMCommand: ParsableCommand {
 struct SubjectDataOptions: ParsableArguments {
     @Option(help: "Subjects' data: D.h5 with /subjects/<id>/data [voxels × TRs], or a quoted glob of 4-D NIfTI images (then --mask).") var data: String
     @Option(help: "Mask image for NIfTI data.") var mask: String?
+    @Option(help: "Label image (atlas) giving each NIfTI voxel a region, for --noise separable.") var atlas: String?
     @Flag(help: "z-score each voxel's time series first (as the BrainIAK tutorials do).") var zscore = false
 
     func load() throws -> SubjectData {
@@ -25,7 +26,7 @@ struct SubjectDataOptions: ParsableArguments {
             defer { globfree(&g) }
             guard glob(data, 0, nil, &g) == 0 else { throw InputError(file: data, field: "--data", message: "matches no file") }
             let paths = (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
-            loaded = try SubjectData.read(nifti: paths, mask: mask)
+            loaded = try SubjectData.read(nifti: paths, mask: mask, atlas: atlas)
         } else {
             loaded = try SubjectData.read(hdf5: data)
         }
@@ -35,20 +36,21 @@ struct SubjectDataOptions: ParsableArguments {
 
 /// Model choice shared by fit and tsm.
 struct SRMModelOptions: ParsableArguments {
-    @Option(help: "srm (probabilistic), detsrm, or sgpfa (shared GP factor analysis).") var model: String = "srm"
-    @Option(help: "S-GPFA noise: voxel (one variance per voxel) or subject (one per subject).") var noise: String = "voxel"
+    @Option(help: "srm (probabilistic), detsrm, gpfa (GP factor analysis of all subjects' voxels), or sgpfa (shared GP model).") var model: String = "srm"
+    @Option(help: "GP models' noise: voxel (one variance per voxel; gpfa's default), subject (one per subject; sgpfa's default) or separable (subject × region; needs regions).") var noise: String?
     @Option(help: "Number of shared features.") var k: Int
     @Option(help: "Maximum iterations.") var iter: Int = 100
     @Option(help: "Stop when the objective changes by less than this (relative).") var tol: Double = 1e-6
     @Option(help: "Seed of the random orthonormal initial loadings.") var seed: UInt64 = 0
 
-    var isGP: Bool { model == "sgpfa" }
+    var isGP: Bool { model == "sgpfa" || model == "gpfa" }
+    var noiseStructure: SharedGPFA.Noise { noise.flatMap(SharedGPFA.Noise.init) ?? (model == "gpfa" ? .perVoxel : .perSubject) }
 
     func validate() throws {
-        guard SharedResponseKind(rawValue: model) != nil || model == "sgpfa" else {
-            throw ValidationError("--model must be srm, detsrm or sgpfa (single-subject gpfa is a library model, not a shared one: use sgpfa)")
+        guard SharedResponseKind(rawValue: model) != nil || isGP else {
+            throw ValidationError("--model must be srm, detsrm, gpfa or sgpfa")
         }
-        guard SharedGPFA.Noise(rawValue: noise) != nil else { throw ValidationError("--noise must be voxel or subject") }
+        if let noise, SharedGPFA.Noise(rawValue: noise) == nil { throw ValidationError("--noise must be voxel, subject or separable") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
         guard iter >= 1 else { throw ValidationError("--iter must be at least 1") }
     }
@@ -57,12 +59,12 @@ struct SRMModelOptions: ParsableArguments {
         SharedResponseModel(kind: SharedResponseKind(rawValue: model)!, features: k, maxIterations: iter, tolerance: tol, seed: seed)
     }
 
-    var gpModel: SharedGPFA { SharedGPFA(latents: k, maxIterations: iter, tolerance: tol, noise: SharedGPFA.Noise(rawValue: noise)!) }
+    var gpModel: SharedGPFA { SharedGPFA(latents: k, maxIterations: iter, tolerance: tol, noise: noiseStructure) }
 
     /// Fits the chosen model; returns the training shared response and a projector for new data of the same subjects.
-    func fitAndProject(_ data: [Matrix]) throws -> (iterations: Int, converged: Bool, objective: Double?, timescales: [Double]?, project: ([Matrix]) throws -> [Matrix]) {
+    func fitAndProject(_ data: [Matrix], regions: [[Int]]?) throws -> (iterations: Int, converged: Bool, objective: Double?, timescales: [Double]?, project: ([Matrix]) throws -> [Matrix]) {
         if isGP {
-            let fit = try gpModel.fit(data)
+            let fit = try gpModel.fit(data, regions: regions)
             return (fit.iterations, fit.converged, fit.logLikelihoods.last, fit.timescales, fit.transform)
         }
         let fit = try model_.fit(data)
@@ -83,8 +85,8 @@ struct SRMFitCommand: ParsableCommand {
             let started = Date()
             var iterations = 0, converged = false, objective: Double? = nil, timescales: [Double]? = nil, noise: [Double]? = nil
             if options.isGP {
-                let fit = try options.gpModel.fit(data.matrices)
-                try fit.write(to: out, ids: data.ids)
+                let fit = try options.gpModel.fit(data.matrices, regions: data.regions)
+                try fit.write(to: out, ids: data.ids, model: options.model, noise: options.noiseStructure)
                 (iterations, converged, objective, timescales) = (fit.iterations, fit.converged, fit.logLikelihoods.last, fit.timescales)
             } else {
                 let fit = try options.model_.fit(data.matrices)
@@ -113,7 +115,7 @@ struct SRMTransformCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json.json) {
-            let isGP = try HDF5File(path: model).attributes(of: "/").contains { $0.0 == "model" && $0.1 == .string("sgpfa") }
+            let isGP = try HDF5File(path: model).attributes(of: "/").contains { $0.0 == "model" && ($0.1 == .string("sgpfa") || $0.1 == .string("gpfa")) }
             let data = try input.load()
             let shared: [Matrix], ids: [String]
             if isGP {
@@ -160,7 +162,7 @@ struct SRMTSMCommand: ParsableCommand {
             let data = try input.load()
             let t = data.matrices[0].cols
             let train = data.samples(0..<(t / 2)), test = data.samples((t / 2)..<t)
-            let fit = try options.fitAndProject(train.matrices)
+            let fit = try options.fitAndProject(train.matrices, regions: data.regions)
             let shared = try fit.project(test.matrices)
             var accuracy = try TimeSegmentMatching.accuracy(shared, window: window)
             if self.protocol == "heldout" {
@@ -170,7 +172,8 @@ struct SRMTSMCommand: ParsableCommand {
                     let order = others.map { test.matrices[$0] } + [test.matrices[s]]
                     let projected: [Matrix]
                     if options.isGP {
-                        projected = try options.gpModel.fit(others.map { train.matrices[$0] }).addingSubject(train.matrices[s]).transform(order)
+                        projected = try options.gpModel.fit(others.map { train.matrices[$0] }, regions: data.regions.map { r in others.map { r[$0] } })
+                            .addingSubject(train.matrices[s]).transform(order)
                     } else {
                         projected = try options.model_.fit(others.map { train.matrices[$0] }).addingSubject(train.matrices[s]).transform(order)
                     }
@@ -207,7 +210,9 @@ struct SRMSimulateCommand: ParsableCommand {
             guard !taus.isEmpty, taus.allSatisfy({ $0 > 0 }) else { throw InputError(file: "", field: "--timescales", message: "give positive numbers, e.g. 2,5,10") }
             let (latents, data, _) = try SyntheticSharedResponse(subjects: subjects, voxels: voxels, samples: trs, timescales: taus, signalToNoise: snr, seed: seed).generate()
             let ids = (1...subjects).map { String(format: "sub-%02d", $0) }
-            try SubjectData(ids: ids, matrices: data).write(to: out, latents: latents)
+            // Ten contiguous blocks of voxels as "regions", so separable subject × region noise can be tried.
+            let regions = data.map { x in (0..<x.rows).map { $0 * 10 / x.rows } }
+            try SubjectData(ids: ids, matrices: data, regions: regions).write(to: out, latents: latents)
             print("wrote \(out)")
         }
     }

@@ -149,7 +149,8 @@ enum SRMGolden {
         let (latents, data, _) = try SyntheticSharedResponse(subjects: 5, voxels: 150, samples: 200, timescales: [2, 5, 10], signalToNoise: 0.05, seed: 11).generate()
         let train = data.map { x in Matrix(rows: x.rows, cols: 100, storage: (0..<x.rows).flatMap { v in x.storage[(v * 200)..<(v * 200 + 100)] }) }
         let test = data.map { x in Matrix(rows: x.rows, cols: 100, storage: (0..<x.rows).flatMap { v in x.storage[(v * 200 + 100)..<(v * 200 + 200)] }) }
-        let gp = try SharedGPFA(latents: 3, maxIterations: 200).fit(train)  // about 10 s in a debug build
+        // The synthetic noise differs per voxel, so per-voxel noise is the well-specified choice here.
+        let gp = try SharedGPFA(latents: 3, maxIterations: 200, noise: .perVoxel).fit(train)  // about 10 s in a debug build
         let srm = try SharedResponseModel(kind: .srm, features: 3, maxIterations: 200).fit(train)
         let gpTSM = try TimeSegmentMatching.accuracy(try gp.transform(test), window: 5)
         let srmTSM = try TimeSegmentMatching.accuracy(try srm.transform(test), window: 5)
@@ -178,6 +179,14 @@ enum SRMGolden {
         let a = try fit.transform(data), b = try back.transform(data)
         #expect(zip(a, b).allSatisfy { SRMGolden.relativeError($0, $1) < 1e-9 })
         #expect(throws: InputError.self) { try FittedSharedResponse.read(dir + "/m.h5") }
+        // Separable subject × region noise: every voxel's variance is σ²_subject·τ²_region.
+        let regions = data.map { x in (0..<x.rows).map { $0 % 3 } }
+        let separable = try SharedGPFA(latents: 2, maxIterations: 10, noise: .separable).fit(data, regions: regions)
+        let r = separable.parameters.noiseVariances, rows = separable.subjectRows
+        let ratio0 = r[rows[0].lowerBound] / r[rows[1].lowerBound], ratio1 = r[rows[0].lowerBound + 1] / r[rows[1].lowerBound + 1]
+        #expect(abs(ratio0 - ratio1) < 1e-9 * ratio0, "subject factor shared by regions: \(ratio0) vs \(ratio1)")
+        #expect(Set(r[rows[0]].map { ($0 * 1e9).rounded() }).count == 3, "three region levels within a subject")
+        #expect(throws: InputError.self) { try SharedGPFA(latents: 2, maxIterations: 2, noise: .separable).fit(data) }
     }
 }
 
