@@ -86,3 +86,33 @@ public enum ChannelOps {
         return out
     }
 }
+
+extension ChannelOps {
+    /// The 19 channels of the 10-20 system in their current (10-10) names.
+    public static let standard1020 = ["Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8", "P7", "P3", "Pz", "P4", "P8", "O1", "O2"]
+    /// Old 10-20 names and their current equivalents.
+    public static let legacy1020Names = ["T3": "T7", "T4": "T8", "T5": "P7", "T6": "P8"]
+
+    /// For each of the 19 10-20 channels, the index of the recording channel carrying it: labels match case-
+    /// insensitively after removing an "EEG " prefix and a reference suffix ("-REF", "-LE", "-A1"…), and the old
+    /// names T3/T4/T5/T6 count as T7/T8/P7/P8. Missing channels are an error listing them.
+    public static func select1020(_ labels: [String]) throws -> [Int] {
+        func canonical(_ label: String) -> String {
+            var l = label.trimmingCharacters(in: .whitespaces)
+            if l.uppercased().hasPrefix("EEG ") { l = String(l.dropFirst(4)) }
+            if let dash = l.firstIndex(of: "-") { l = String(l[..<dash]) }
+            let upper = l.uppercased()
+            if let modern = legacy1020Names.first(where: { $0.key.uppercased() == upper })?.value { return modern.uppercased() }
+            return upper
+        }
+        let canon = labels.map(canonical)
+        var picked = [Int](), missing = [String]()
+        for name in standard1020 {
+            if let i = canon.firstIndex(of: name.uppercased()) { picked.append(i) } else { missing.append(name) }
+        }
+        guard missing.isEmpty else {
+            throw InputError(file: "", field: "channels", message: "the 10-20 montage needs \(missing.joined(separator: ", ")), which the recording lacks (it has \(labels.prefix(30).joined(separator: ", ")))")
+        }
+        return picked
+    }
+}

@@ -122,19 +122,38 @@ func loadSignal(_ path: String, channels: String?) throws -> (Recording, Matrix,
 let channelsParameter = StageParameter(name: "channels", defaultValue: .null, unit: "", help: "comma-separated channel names or wildcards (default: every non-trigger channel)")
 
 let filterStage = StageType(
-    name: "filter", version: "1", level: .participant, summary: "Zero-phase band-pass/high-pass/low-pass and notch filter (MNE's default FIR, or Butterworth IIR).",
+    name: "filter", version: "2", level: .participant, summary: "Optional 10-20 montage and re-reference, then zero-phase band-pass/high-pass/low-pass and notch filter (MNE's default FIR, or Butterworth IIR).",
     inputs: [StagePort(name: "recording", file: "", help: "EDF/BDF/CSV or HDF5 continuous recording")],
     outputs: [StagePort(name: "recording", file: "recording.h5", help: "filtered recording, HDF5 continuous layout")],
     parameters: [StageParameter(name: "l_freq", defaultValue: .null, unit: "Hz", help: "high-pass edge"),
                  StageParameter(name: "h_freq", defaultValue: .null, unit: "Hz", help: "low-pass edge"),
                  StageParameter(name: "notch", defaultValue: .null, unit: "Hz", help: "line frequency (harmonics included)"),
-                 StageParameter(name: "method", defaultValue: .string("fir"), unit: "", help: "fir or iir"), channelsParameter]) { ctx in
-    let (rec, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+                 StageParameter(name: "method", defaultValue: .string("fir"), unit: "", help: "fir or iir"), channelsParameter,
+                 StageParameter(name: "montage", defaultValue: .null, unit: "", help: "10-20: keep the 19 10-20 channels, old names (T3/T4/T5/T6) renamed to T7/T8/P7/P8", kind: .text),
+                 StageParameter(name: "reference", defaultValue: .null, unit: "", help: "average (over the kept channels), or a channel name, or channels joined by +", kind: .text)]) { ctx in
+    var (rec, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    if let montage = ctx.string("montage") {
+        guard montage == "10-20" else { throw InputError(file: "", field: "with.montage", message: "the only montage is 10-20, got \(montage)") }
+        let picked = try ChannelOps.select1020(names)
+        x = Matrix(rows: picked.count, cols: x.cols, storage: picked.flatMap { Array(x.row($0)) })
+        // Rename the kept channels in the recording so the output carries the 10-10 labels.
+        var channels = rec.signal.channels
+        for (k, i) in picked.enumerated() {
+            if let c = channels.firstIndex(where: { $0.label == names[i] }) { channels[c].label = ChannelOps.standard1020[k] }
+        }
+        rec.signal.channels = channels
+        names = ChannelOps.standard1020
+    }
+    if let reference = ctx.string("reference") {
+        let ref: ChannelOps.Reference = reference == "average"
+            ? .average([]) : .channels(try ChannelOps.select(reference.split(separator: "+").map(String.init), from: names))
+        x = ChannelOps.rereference(x, ref)
+    }
     guard let method = SignalPreparation.FilterMethod(rawValue: ctx.string("method") ?? "fir") else {
         throw InputError(file: "", field: "with.method", message: "expected fir or iir")
     }
-    guard ctx.double("l_freq") != nil || ctx.double("h_freq") != nil || ctx.double("notch") != nil else {
-        throw InputError(file: "", field: "with", message: "give l_freq, h_freq or notch; with none the filter would copy the recording unchanged")
+    guard ctx.double("l_freq") != nil || ctx.double("h_freq") != nil || ctx.double("notch") != nil || ctx.string("reference") != nil else {
+        throw InputError(file: "", field: "with", message: "give l_freq, h_freq, notch or reference; with none the filter would copy the recording unchanged")
     }
     let (y, _) = try SignalPreparation.filter(x, sampleRate: fs, lFreq: ctx.double("l_freq"), hFreq: ctx.double("h_freq"), notch: ctx.double("notch"), method: method)
     try HDF5Layout.writeContinuous(SignalPreparation.replacing(rec, names: names, with: y), source: (ctx.inputs["recording"]![0] as NSString).lastPathComponent,

@@ -89,3 +89,13 @@ struct ComplexFFTAndWisdomTests {
         #expect(!FFTPlanner.importWisdom(from: path))
     }
 }
+
+@Test func tenTwentyMontageAcceptsOldNamesAndReferenceSuffixes() throws {
+    var labels = ChannelOps.standard1020.map { "EEG \($0)-REF" }
+    labels[7] = "EEG T3-REF"   // old name of T7
+    labels[12] = "T5"          // old name of P7, no prefix
+    labels.insert("ECG", at: 0)
+    let picked = try ChannelOps.select1020(labels)
+    #expect(picked.count == 19 && picked[0] == 1 && picked[7] == 8 && labels[picked[12]] == "T5")
+    #expect { try ChannelOps.select1020(Array(labels.dropLast())) } throws: { ($0 as? InputError)?.message.contains("O2") == true }
+}

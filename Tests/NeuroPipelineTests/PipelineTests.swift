@@ -420,7 +420,7 @@ struct ExamplePipelineTests {
         #expect(bad.contains { $0.status == .failed && ($0.error ?? "").hasPrefix("test.yaml: stage classify with.order: ") }, "\(bad.compactMap(\.error))")
         // A filter given no edge would copy the recording: refused, naming the spec and stage.
         let noEdges = try PipelineFixtures.runner("stages:\n  - id: f\n    uses: filter\n    from: {recording: input}\n", bids: bids, out: try tempDirectory() + "/out").run()
-        #expect(noEdges.allSatisfy { $0.status == .failed && ($0.error ?? "").hasPrefix("test.yaml: stage f with: give l_freq, h_freq or notch") })
+        #expect(noEdges.allSatisfy { $0.status == .failed && ($0.error ?? "").hasPrefix("test.yaml: stage f with: give l_freq, h_freq, notch or reference") })
     }
 
     @Test func perParticipantGroupStagesRunOncePerParticipant() throws {
