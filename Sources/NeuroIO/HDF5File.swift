@@ -322,6 +322,34 @@ public final class HDF5File: @unchecked Sendable {
     /// A numeric dataset (any integer or float type) as Float64, row-major; optionally only rows
     /// `rows` of its first dimension (a hyperslab: nothing else is read).
     public func readDoubles(_ object: String, rows: Range<Int>? = nil) throws -> (shape: [Int], values: [Double]) {
+        try readSelection(object) { shape in
+            guard let rows else { return nil }
+            guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
+                throw HDF5Error(file: path, object: object, message: "rows \(rows) are outside the dataset's shape \(shape)")
+            }
+            var start = [Int](repeating: 0, count: shape.count), count = shape
+            (start[0], count[0]) = (rows.lowerBound, rows.count)
+            return (start, count)
+        }
+    }
+
+    /// Columns `columns` of a 2-D numeric dataset `[rows × cols]` as Float64 `[rows × columns.count]`, row-major
+    /// (a hyperslab: only those columns are read, so a wide feature matrix can be streamed in column blocks).
+    public func readDoubleColumns(_ object: String, columns: Range<Int>) throws -> [Double] {
+        try readSelection(object) { shape in
+            guard shape.count == 2 else {
+                throw HDF5Error(file: path, object: object, message: "has shape \(shape); expected a 2-D dataset [samples × features]")
+            }
+            guard columns.lowerBound >= 0, columns.upperBound <= shape[1] else {
+                throw HDF5Error(file: path, object: object, message: "columns \(columns) are outside the dataset's shape \(shape)")
+            }
+            return ([0, columns.lowerBound], [shape[0], columns.count])
+        }.values
+    }
+
+    /// Reads a numeric dataset as Float64: all of it, or the hyperslab (start, count) that `select` returns for
+    /// the dataset's shape (nil = all).
+    private func readSelection(_ object: String, _ select: ([Int]) throws -> (start: [Int], count: [Int])?) throws -> (shape: [Int], values: [Double]) {
         try HDF5Library.call {
             let did = try openDataset(object)
             defer { H5Dclose(did) }
@@ -329,55 +357,22 @@ public final class HDF5File: @unchecked Sendable {
             let space = H5Dget_space(did)
             defer { H5Sclose(space) }
             var shape = HDF5File.dims(space)
-            var memspace = neuropipe_H5S_ALL()
-            if let rows {
-                guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
-                    throw HDF5Error(file: path, object: object, message: "rows \(rows) are outside the dataset's shape \(shape)")
-                }
-                var start = [hsize_t](repeating: 0, count: shape.count)
-                var count = shape.map { hsize_t($0) }
-                start[0] = hsize_t(rows.lowerBound)
-                count[0] = hsize_t(rows.count)
-                H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nil, count, nil)
-                memspace = H5Screate_simple(Int32(count.count), count, nil)
-                shape[0] = rows.count
+            var memspace = neuropipe_H5S_ALL(), filespace = neuropipe_H5S_ALL()
+            let selection = try select(shape)
+            if let (start, count) = selection {
+                let (s, c) = (start.map { hsize_t($0) }, count.map { hsize_t($0) })
+                H5Sselect_hyperslab(space, H5S_SELECT_SET, s, nil, c, nil)
+                memspace = H5Screate_simple(Int32(c.count), c, nil)
+                filespace = space
+                shape = count
             }
-            defer { if rows != nil { H5Sclose(memspace) } }
+            defer { if selection != nil { H5Sclose(memspace) } }
             let n = shape.reduce(1, *)
             var values = [Double](repeating: 0, count: n)
             if n > 0 {
-                guard H5Dread(did, neuropipe_H5T_NATIVE_DOUBLE(), memspace, rows == nil ? neuropipe_H5S_ALL() : space,
-                              neuropipe_H5P_DEFAULT(), &values) >= 0 else { throw fail(object) }
+                guard H5Dread(did, neuropipe_H5T_NATIVE_DOUBLE(), memspace, filespace, neuropipe_H5P_DEFAULT(), &values) >= 0 else { throw fail(object) }
             }
             return (shape, values)
-        }
-    }
-
-    /// Columns `columns` of a 2-D numeric dataset `[rows × cols]` as Float64 `[rows × columns.count]`, row-major
-    /// (a hyperslab: only those columns are read, so a wide feature matrix can be streamed in column blocks).
-    public func readDoubleColumns(_ object: String, columns: Range<Int>) throws -> [Double] {
-        try HDF5Library.call {
-            let did = try openDataset(object)
-            defer { H5Dclose(did) }
-            try requireNumeric(did, object)
-            let space = H5Dget_space(did)
-            defer { H5Sclose(space) }
-            let shape = HDF5File.dims(space)
-            guard shape.count == 2 else {
-                throw HDF5Error(file: path, object: object, message: "has shape \(shape); expected a 2-D dataset [samples × features]")
-            }
-            guard columns.lowerBound >= 0, columns.upperBound <= shape[1] else {
-                throw HDF5Error(file: path, object: object, message: "columns \(columns) are outside the dataset's shape \(shape)")
-            }
-            var values = [Double](repeating: 0, count: shape[0] * columns.count)
-            guard !values.isEmpty else { return values }
-            let start: [hsize_t] = [0, hsize_t(columns.lowerBound)]
-            let count: [hsize_t] = [hsize_t(shape[0]), hsize_t(columns.count)]
-            H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nil, count, nil)
-            let memspace = H5Screate_simple(2, count, nil)
-            defer { H5Sclose(memspace) }
-            guard H5Dread(did, neuropipe_H5T_NATIVE_DOUBLE(), memspace, space, neuropipe_H5P_DEFAULT(), &values) >= 0 else { throw fail(object) }
-            return values
         }
     }
 
