@@ -13,6 +13,23 @@ public func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
     }
 }
 
+/// `body` over `indices` on all cores, results in order; the first error thrown is rethrown.
+public func parallelMap<T>(_ indices: Range<Int>, _ body: (Int) throws -> T) throws -> [T] {
+    let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: indices.count)
+    slots.initialize(repeating: nil)
+    defer {
+        slots.baseAddress?.deinitialize(count: slots.count)  // release the results' storage, not just the slots
+        slots.deallocate()
+    }
+    let results = UncheckedSendableBox(slots)
+    let failure = ErrorSlot()
+    parallelFor(indices.count) { k in
+        do { results.value[k] = try body(indices.lowerBound + k) } catch { failure.set(error) }
+    }
+    if let e = failure.error { throw e }
+    return slots.map { $0! }
+}
+
 /// Carries a value across a concurrency boundary whose safety the caller has established by construction.
 public struct UncheckedSendableBox<T>: @unchecked Sendable {
     public let value: T

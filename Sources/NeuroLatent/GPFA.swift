@@ -282,7 +282,7 @@ public struct GPFA: Sendable {
             }
             let (starts, eps) = (p.gamma, p.gpNoise)
             p.gamma = try withSingleThreadedBLAS {
-                try SharedResponseModel.perSubject(k) { try GPFA.optimiseGamma(pAutos[$0], start: starts[$0], eps: eps[$0]) }
+                try parallelMap(0..<k) { try GPFA.optimiseGamma(pAutos[$0], start: starts[$0], eps: eps[$0]) }
             }
         }
         return Fit(parameters: p, latents: mean, logLikelihoods: lls, iterations: lls.count, converged: converged)

@@ -46,7 +46,7 @@ public struct SubjectData: Sendable {
         return SubjectData(ids: ids, matrices: matrices, regions: regions)
     }
 
-    /// One 4-D image per subject, the voxels inside `mask`; ids are the `sub-XX` labels of the paths; `atlas` (a 3-D
+    /// One 4-D image per subject, the voxels inside `mask`; ids as `RecordingLoader.subject(of:)` gives them; `atlas` (a 3-D
     /// label image on the same grid) gives each voxel its region.
     public static func read(nifti paths: [String], mask: String, atlas: String? = nil) throws -> SubjectData {
         var matrices = [Matrix](), ids = [String](), regions = [[Int]]()
@@ -62,8 +62,7 @@ public struct SubjectData: Sendable {
                 let volume = try labels.readVolume(0)
                 regions.append(voxels.map { Int(volume[$0]) })
             }
-            let name = (path as NSString).lastPathComponent
-            ids.append(name.range(of: #"sub-[A-Za-z0-9]+"#, options: .regularExpression).map { String(name[$0]) } ?? name)
+            ids.append(RecordingLoader.subject(of: path))
         }
         return SubjectData(ids: ids, matrices: matrices, regions: atlas == nil ? nil : regions)
     }

@@ -112,15 +112,6 @@ extension SharedResponseModel {
         }
     }
 
-    /// `body(i)` for every subject, in parallel; results in subject order; the first error is rethrown.
-    static func perSubject<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
-        var results = [Result<T, Error>?](repeating: nil, count: count)
-        results.withUnsafeMutableBufferPointer { slots in
-            let box = UncheckedSendableBox(slots)
-            parallelFor(count) { i in box.value[i] = Result { try body(i) } }
-        }
-        return try results.map { try $0!.get() }
-    }
 
     /// W_i ← polar(x_i Sᵀ + 0.001·I) — BrainIAK's update, the perturbation keeping the SVD well defined.
     static func updatedLoadings(_ x: Matrix, _ s: Matrix) throws -> (w: Matrix, a: Matrix) {
@@ -150,7 +141,7 @@ extension SharedResponseModel {
             var wtInvPsiX = Matrix(rows: k, cols: t)
             var traceInvSigma2 = 0.0
             let currentW = w
-            let projections = try SharedResponseModel.perSubject(m) { Matrix.product(currentW[$0], x[$0], transposeA: true) }
+            let projections = try parallelMap(0..<m) { Matrix.product(currentW[$0], x[$0], transposeA: true) }
             for i in 0..<m {
                 let p = projections[i]
                 for j in 0..<(k * t) { wtInvPsiX.storage[j] += p.storage[j] / rho2[i] }
@@ -167,7 +158,7 @@ extension SharedResponseModel {
             sigmaS = invSigmaSRhos + (1 / Double(t)) * ssT
             let traceSigmaS = Double(t) * sigmaS.trace
             let sharedNow = shared
-            let updates = try SharedResponseModel.perSubject(m) { try SharedResponseModel.updatedLoadings(x[$0], sharedNow) }
+            let updates = try parallelMap(0..<m) { try SharedResponseModel.updatedLoadings(x[$0], sharedNow) }
             for i in 0..<m {
                 let (wi, a) = updates[i]
                 w[i] = wi
@@ -190,8 +181,8 @@ extension SharedResponseModel {
         let squaredNorms = x.map { $0.storage.reduce(0) { $0 + $1 * $1 } }
         /// S = mean of W_iᵀx_i, and ½·Σ‖x_i − W_i S‖²/T from the same products: with orthonormal W_i,
         /// ‖x_i − W_i S‖² = ‖x_i‖² − 2⟨W_iᵀx_i, S⟩ + ‖S‖².
-        func sharedAndError(_ w: [Matrix]) -> (Matrix, Double) {
-            let projections = (try? SharedResponseModel.perSubject(x.count) { Matrix.product(w[$0], x[$0], transposeA: true) }) ?? []
+        func sharedAndError(_ w: [Matrix]) throws -> (Matrix, Double) {
+            let projections = try parallelMap(0..<x.count) { Matrix.product(w[$0], x[$0], transposeA: true) }
             var s = Matrix(rows: features, cols: x[0].cols)
             for p in projections { for j in 0..<s.storage.count { s.storage[j] += p.storage[j] } }
             for j in 0..<s.storage.count { s.storage[j] /= Double(x.count) }
@@ -204,15 +195,15 @@ extension SharedResponseModel {
             }
             return (s, total * 0.5 / Double(x[0].cols))
         }
-        var (shared, error) = sharedAndError(w)
+        var (shared, error) = try sharedAndError(w)
         var objective = [error]
         var converged = false
         var iterations = 0
         for _ in 0..<maxIterations {
             iterations += 1
             let sharedNow = shared
-            w = try SharedResponseModel.perSubject(x.count) { try SharedResponseModel.updatedLoadings(x[$0], sharedNow).w }
-            (shared, error) = sharedAndError(w)
+            w = try parallelMap(0..<x.count) { try SharedResponseModel.updatedLoadings(x[$0], sharedNow).w }
+            (shared, error) = try sharedAndError(w)
             let previous = objective.last!
             objective.append(error)
             if abs(error - previous) <= tolerance * abs(previous) {

@@ -108,7 +108,7 @@ public enum FeatureScreening {
                 try blockScores.withUnsafeMutableBufferPointer { sb in
                     try blockMissing.withUnsafeMutableBufferPointer { mb in
                         let shared = UncheckedSendableBox((xb, sb, mb, perThreadMaxima))
-                        let failure = FailureBox()
+                        let failure = ErrorSlot()
                         parallelFor(threads) { t in
                             let (xb, sb, mb, maxima) = shared.value
                             let mine = workers[t]
@@ -128,7 +128,7 @@ public enum FeatureScreening {
                                             if v > maxima[t * request.permutations + k - 1] { maxima[t * request.permutations + k - 1] = v }
                                         }
                                     } catch {
-                                        failure.record(error)
+                                        failure.set(error)
                                     }
                                 }
                             }
@@ -185,13 +185,6 @@ final class Counter: @unchecked Sendable {
     private let lock = Lock()
     private var value = 0
     func take(_ count: Int) -> Int { lock.withLock { defer { value += count }; return value } }
-}
-
-/// The first error thrown on any thread.
-final class FailureBox: @unchecked Sendable {
-    private let lock = Lock()
-    private(set) var error: Error?
-    func record(_ e: Error) { lock.withLock { if error == nil { error = e } } }
 }
 
 /// Residuals from ordinary least squares on [1, covariates]: x − Q·Qᵀx with Q the thin QR factor (LAPACK dgeqrf +

@@ -170,7 +170,7 @@ public final class NIfTIFeatureSource: FeatureSource {
         guard !voxels.isEmpty else { throw InputError(file: mask, field: "data", message: "the mask has no non-zero voxel") }
         sampleCount = paths.count
         featureCount = voxels.count
-        sampleIDs = paths.map(NIfTIFeatureSource.participantLabel)
+        sampleIDs = paths.map(RecordingLoader.subject(of:))
         storePath = scratchDirectory + "/.neuropipe-screen-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).f64"
         guard FileManager.default.createFile(atPath: storePath, contents: nil), let handle = FileHandle(forUpdatingAtPath: storePath) else {
             throw RuntimeFailure(context: scratchDirectory, message: "cannot create the temporary feature matrix \(storePath)")
@@ -199,13 +199,6 @@ public final class NIfTIFeatureSource: FeatureSource {
     deinit {
         try? store.close()
         try? FileManager.default.removeItem(atPath: storePath)
-    }
-
-    /// `sub-XX` from a BIDS path, else the file name without its extension.
-    static func participantLabel(_ path: String) -> String {
-        let name = (path as NSString).lastPathComponent
-        if let range = name.range(of: #"sub-[A-Za-z0-9]+"#, options: .regularExpression) { return String(name[range]) }
-        return name.replacingOccurrences(of: ".nii.gz", with: "").replacingOccurrences(of: ".nii", with: "")
     }
 
     public func featureName(_ j: Int) -> String {

@@ -30,3 +30,11 @@ func exitWithError(_ error: Error, json: Bool) -> Never {
 func printResult(json: Bool, _ object: JSONValue, _ text: @autoclosure () -> String) {
     print(json ? object.serialized() : text())
 }
+
+/// Paths matching `pattern` (shell-style * ? [..]), sorted; no match is an error naming the pattern and `option`.
+func expandGlob(_ pattern: String, option: String) throws -> [String] {
+    var g = glob_t()
+    defer { globfree(&g) }
+    guard glob(pattern, 0, nil, &g) == 0 else { throw InputError(file: pattern, field: option, message: "matches no file") }
+    return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+}

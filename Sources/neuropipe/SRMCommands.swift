@@ -22,10 +22,7 @@ struct SubjectDataOptions: ParsableArguments {
         var loaded: SubjectData
         if lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") {
             guard let mask else { throw InputError(file: data, field: "--mask", message: "NIfTI data need --mask") }
-            var g = glob_t()
-            defer { globfree(&g) }
-            guard glob(data, 0, nil, &g) == 0 else { throw InputError(file: data, field: "--data", message: "matches no file") }
-            let paths = (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+            let paths = try expandGlob(data, option: "--data")
             loaded = try SubjectData.read(nifti: paths, mask: mask, atlas: atlas)
         } else {
             loaded = try SubjectData.read(hdf5: data)

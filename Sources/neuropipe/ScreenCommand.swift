@@ -90,18 +90,9 @@ struct ScreenCommand: ParsableCommand {
         if lower.hasSuffix(".tsv") { return try TSVFeatureSource(path: features) }
         if lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") {
             guard let mask else { throw InputError(file: features, field: "--mask", message: "NIfTI features need --mask (which voxels to screen)") }
-            let paths = try expandGlob(features)
+            let paths = try expandGlob(features, option: "--features")
             return try NIfTIFeatureSource(paths: paths, mask: mask, scratchDirectory: scratch)
         }
         throw InputError(file: features, field: "--features", message: "unrecognised kind; expected .h5/.hdf5, .tsv, or .nii/.nii.gz images")
-    }
-
-    /// Paths matching `pattern` (shell-style * ? [..]), sorted; a pattern without wildcards must exist.
-    func expandGlob(_ pattern: String) throws -> [String] {
-        var g = glob_t()
-        defer { globfree(&g) }
-        let status = glob(pattern, 0, nil, &g)
-        guard status == 0 else { throw InputError(file: pattern, field: "--features", message: "matches no file") }
-        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
 }

@@ -82,19 +82,3 @@ public enum SPD {
     }
 }
 
-/// `body` over `indices` on all cores, results in order; the first error thrown is rethrown.
-func parallelMap<T>(_ indices: Range<Int>, _ body: (Int) throws -> T) throws -> [T] {
-    let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: indices.count)
-    slots.initialize(repeating: nil)
-    defer {
-        slots.baseAddress?.deinitialize(count: slots.count)  // release the results' storage, not just the slots
-        slots.deallocate()
-    }
-    let results = UncheckedSendableBox(slots)
-    let failure = ErrorSlot()
-    parallelFor(indices.count) { k in
-        do { results.value[k] = try body(indices.lowerBound + k) } catch { failure.set(error) }
-    }
-    if let e = failure.error { throw e }
-    return slots.map { $0! }
-}
