@@ -77,7 +77,6 @@ public enum FeatureScreening {
         var scores = [Double](repeating: .nan, count: p)
         var statistics: [Double]? = options.method == .pearson ? [Double](repeating: .nan, count: p) : nil
         var maxima = [Double](repeating: -.infinity, count: request.permutations)
-        var exceed = request.permutations > 0 ? [Int](repeating: 0, count: p) : nil
         var missing = 0
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let workers = try (0..<threads).map { _ in try scorers.map { try $0.makeWorker() } }
@@ -148,10 +147,9 @@ public enum FeatureScreening {
             start = range.upperBound
             progress?(start, p)
         }
-        if exceed != nil {
-            for j in 0..<p { exceed![j] = maxima.filter { $0 >= scores[j] }.count }
-        }
-        let pValues = exceed.map { counts in counts.map { Double(1 + $0) / Double(request.permutations + 1) } }
+        // Family-wise p: the share of permutation maxima at least as large as the score (plus the observed one).
+        let pValues = request.permutations > 0
+            ? scores.map { s in Double(1 + maxima.filter { $0 >= s }.count) / Double(request.permutations + 1) } : nil
         return ScreeningResult(scores: scores, statistics: statistics, pValues: pValues, permutationMaxima: maxima,
                                sampleCount: n, featuresWithMissing: missing)
     }
