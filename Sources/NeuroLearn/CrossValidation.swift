@@ -54,6 +54,12 @@ public enum CrossValidation {
 public struct SplitMix: Sendable {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
+    /// Stream number `stream` of `seed`, started at a hashed state. Seeding streams with `seed ^ k·γ` or `seed + k·γ`
+    /// would make them copies of one another shifted by a few draws (each draw adds γ to the state).
+    public init(seed: UInt64, stream: UInt64) {
+        var mix = SplitMix(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03 &+ 0x8CB9_2BA7_2F3D_8DD7))
+        state = mix.next()
+    }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -22,8 +22,7 @@ func ksgScaled(_ x: UnsafeBufferPointer<Double>, rng: inout SplitMix) -> [Double
 
 /// A per-feature noise stream that does not depend on which thread or block scores the feature.
 func featureRNG(seed: UInt64, feature: Int) -> SplitMix {
-    var mix = SplitMix(seed: seed ^ (UInt64(truncatingIfNeeded: feature) &* 0xD1B5_4A32_D192_ED03 &+ 0x8CB9_2BA7_2F3D_8DD7))
-    return SplitMix(seed: mix.next())
+    SplitMix(seed: seed, stream: UInt64(truncatingIfNeeded: feature))
 }
 
 /// Number of entries of ascending `sorted` within `radius` of `centre` (|v − centre| ≤ radius, computed as that
