@@ -21,7 +21,7 @@ public enum BandpowerTable {
         var rows = [[String]]()
         func cell(_ v: Double) -> String { v.isFinite ? "\(v)" : "n/a" }
         for w in windows {
-            let (freqs, psd) = try WelchPSD.compute(w.m, sampleRate: fs, settings: settings)
+            let (freqs, psd) = try WelchPSD.compute(w.m, sampleRate: fs, settings: settings, segments: epochLength == nil ? segments : [])
             for c in 0..<psd.rows {
                 let (abs, rel) = SpectralFeatures.bandPowers(psd.row(c), freqs: freqs, bands: bands)
                 var row = [channelNames[c]] + (epochLength != nil ? [w.label, cell(w.onset)] : [])

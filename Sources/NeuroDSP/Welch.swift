@@ -189,3 +189,34 @@ public enum WelchPSD {
         }
     }
 }
+
+extension WelchPSD {
+    /// Welch PSD of data made of contiguous `segments` (concatenated in `signal`): each segment at least nperseg
+    /// long is analysed on its own and the results averaged weighted by their window counts, so no window straddles
+    /// a gap — the mean over all windows that fit, as MNE computes spectra with bad spans excluded. One segment or
+    /// none = `compute(signal, …)`. Mean averaging only.
+    public static func compute(_ signal: Matrix, sampleRate: Double, settings: WelchSettings, segments: [Segment]) throws -> (freqs: [Double], psd: Matrix) {
+        guard segments.count > 1 else { return try compute(signal, sampleRate: sampleRate, settings: settings) }
+        let spans = segments.map { Int(($0.dataOffset * sampleRate).rounded())..<min(signal.cols, Int((($0.dataOffset + $0.duration) * sampleRate).rounded())) }
+        let longest = spans.map(\.count).max() ?? 0
+        let (seg, overlap, _) = try settings.resolved(length: longest)
+        var fixed = settings
+        fixed.nperseg = seg
+        fixed.noverlap = overlap
+        var total: Matrix? = nil, freqs = [Double](), windows = 0
+        for span in spans where span.count >= seg {
+            let part = Matrix(rows: signal.rows, cols: span.count, storage: (0..<signal.rows).flatMap { c in signal.storage[(c * signal.cols + span.lowerBound)..<(c * signal.cols + span.upperBound)] })
+            let (f, p) = try compute(part, sampleRate: sampleRate, settings: fixed)
+            let count = 1 + (span.count - seg) / (seg - overlap)
+            if total == nil { total = Matrix(rows: p.rows, cols: p.cols) }
+            for k in 0..<p.storage.count { total!.storage[k] += Double(count) * p.storage[k] }
+            freqs = f
+            windows += count
+        }
+        guard var total else {
+            throw InputError(file: "", field: "segments", message: "no segment is as long as one Welch window (\(seg) samples); the longest has \(longest)")
+        }
+        for k in 0..<total.storage.count { total.storage[k] /= Double(windows) }
+        return (freqs, total)
+    }
+}

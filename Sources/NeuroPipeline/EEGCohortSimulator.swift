@@ -11,7 +11,7 @@ import NeuroLearn
 ///   - frontal theta around 6 Hz,
 /// with effects of the size reported for MCI: IAF 0.5 Hz lower, theta 40% stronger, alpha 20% weaker; an age effect
 /// (IAF −0.03 Hz per year; the MCI group is older on average, so age confounds IAF); and between-participant spread
-/// large enough that the groups overlap. An optional second site records at 200 Hz instead of 256 Hz with more
+/// large enough that the groups overlap; eye blinks about every 8 s. An optional second site records at 200 Hz instead of 256 Hz with more
 /// noise and 50 Hz line interference.
 public struct EEGCohortSimulator: Sendable {
     public static let channels = ["Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8", "P7", "P3", "Pz", "P4", "P8", "O1", "O2"]
@@ -62,12 +62,14 @@ public struct EEGCohortSimulator: Sendable {
             people.append(Participant(id: String(format: "sub-%03d", i + 1), group: mci ? "MCI" : "control", age: (age * 10).rounded() / 10,
                                       sex: rng.uniform() < 0.5 ? "F" : "M", site: sites == 2 && i % 4 >= 2 ? 2 : 1,
                                       alphaFrequency: iaf, aperiodicExponent: 1.6 + 0.25 * rng.gaussian(),
-                                      alphaGain: 18 * (mci ? 0.9 : 1) * exp(0.6 * rng.gaussian()), thetaGain: 6 * (mci ? 1.2 : 1) * exp(0.6 * rng.gaussian())))
+                                      alphaGain: 15 * (mci ? 0.9 : 1) * exp(0.6 * max(-2, min(1.2, rng.gaussian()))), thetaGain: 6 * (mci ? 1.2 : 1) * exp(0.6 * max(-2, min(1.2, rng.gaussian())))))
         }
         for (index, p) in people.enumerated() {
             let rate = p.site == 2 ? 200.0 : 256.0
-            // One stream per participant, so a participant's signal does not depend on how many others there are.
-            var participantRNG = SplitMix(seed: seed ^ (UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15))
+            // One independent stream per participant, so a participant's signal does not depend on how many others
+            // there are. (Seeding with seed ^ k·γ made participants of equal parity shifted copies of one another,
+            // which planted group-specific phase structure that imaginary coherency found perfectly.)
+            var participantRNG = SplitMix(seed: seed, stream: UInt64(index + 1))
             let signal = try simulate(p, rate: rate, rng: &participantRNG)
             let folder = root + "/\(p.id)/eeg"
             try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -111,15 +113,30 @@ public struct EEGCohortSimulator: Sendable {
         for (c, name) in EEGCohortSimulator.channels.enumerated() {
             let own = try shapedNoise(n, rate: rate, rng: &rng) { f in f > 0.5 ? pow(f, -p.aperiodicExponent / 2) : 0 }
             // Each participant's topography differs too (electrode placement, anatomy): per-channel gains vary by ±35%.
-            let posterior = (name.hasPrefix("O") ? 1.0 : name.hasPrefix("P") ? 0.8 : name.hasPrefix("T") || name.hasPrefix("C") ? 0.4 : 0.15) * exp(0.3 * rng.gaussian())
-            let frontal = (name == "Fz" ? 1.0 : name.hasPrefix("F") ? 0.8 : name.hasPrefix("C") ? 0.5 : 0.3) * exp(0.3 * rng.gaussian())
+            // (Alpha and theta gains are capped at +1.2 SD so no simulated participant has rhythms beyond ~200 µV peak-to-peak.)
+            let posterior = (name.hasPrefix("O") ? 1.0 : name.hasPrefix("P") ? 0.8 : name.hasPrefix("T") || name.hasPrefix("C") ? 0.4 : 0.15) * exp(0.3 * max(-2, min(1.5, rng.gaussian())))
+            let frontal = (name == "Fz" ? 1.0 : name.hasPrefix("F") ? 0.8 : name.hasPrefix("C") ? 0.5 : 0.3) * exp(0.3 * max(-2, min(1.5, rng.gaussian())))
             let background = 12 * exp(0.3 * rng.gaussian())
             for t in 0..<n {
                 var v = background * (0.7 * own[t] + 0.5 * common[t]) + alphaGain * posterior * alpha[t] + thetaGain * frontal * theta[t]
                 if p.site == 2 { v += 3 * rng.gaussian() + 4 * sin(2 * Double.pi * 50 * Double(t) / rate + Double(c)) }
-                out[c, t] = max(-999, min(999, v))
+                out[c, t] = v
             }
         }
+        // Eye blinks: about one every 8 s, 0.3 s long, ~300 µV at Fp1/Fp2 falling off towards the back, so that
+        // amplitude-based epoch rejection has something to catch.
+        let gains = EEGCohortSimulator.channels.map { $0.hasPrefix("Fp") ? 1.0 : $0.hasPrefix("F") ? 0.35 : 0.08 }
+        let width = 0.06 * rate
+        var t0 = rate * (1 + 8 * rng.uniform())
+        while t0 < Double(n) - 3 * width {
+            let amplitude = 300 * exp(0.2 * rng.gaussian())
+            for t in max(0, Int(t0 - 4 * width))..<min(n, Int(t0 + 4 * width)) {
+                let bump = amplitude * exp(-0.5 * pow((Double(t) - t0) / width, 2))
+                for c in 0..<19 { out[c, t] += gains[c] * bump }
+            }
+            t0 += rate * (2 + 12 * rng.uniform())
+        }
+        for k in 0..<out.storage.count { out.storage[k] = max(-999, min(999, out.storage[k])) }
         return out
     }
 

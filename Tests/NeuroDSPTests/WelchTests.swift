@@ -84,3 +84,56 @@ struct MultitaperTests {
         for c in ref.indices { #expect(DSPGolden.worst(Array(psd.row(c)), ref[c]) == 0, "\(name) channel \(c)") }
     }
 }
+
+/// Artifact rejection and Welch over a recording with gaps.
+struct ArtifactRejectionTests {
+    static func noise(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
+        var state = seed
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53) - 0.5
+        }
+        return Matrix(rows: rows, cols: cols, storage: (0..<(rows * cols)).map { _ in 20 * next() })
+    }
+
+    /// A 300 µV spike in the 3rd of five 1 s epochs is rejected; a flat channel and a noisy one are flagged and do
+    /// not cause rejections; kept epochs 1-2 and 4-5 become two spans.
+    @Test func rejectsAmplitudeArtifactsAndFlagsBadChannels() throws {
+        var x = Self.noise(4, 500, seed: 1)
+        for t in 0..<500 { x[2, t] = 0.01 }          // flat
+        for t in 0..<500 { x[3, t] *= 20 }           // noisy: SD 20× the others
+        x[0, 250] = 300
+        var s = ArtifactRejection.Settings()
+        s.epochLength = 1
+        s.peakToPeak = 150
+        let r = try ArtifactRejection.run(x, sampleRate: 100, channelNames: ["A", "B", "C", "D"], settings: s)
+        #expect(r.epochs == 5 && r.rejected == 1 && r.rejections[0].onset == 2)
+        #expect(r.keptSpans == [0..<200, 300..<500])
+        #expect(r.badChannels.map(\.0) == ["C", "D"])
+        s.peakToPeak = -1
+        #expect(throws: InputError.self) { try ArtifactRejection.run(x, sampleRate: 100, channelNames: ["A", "B", "C", "D"], settings: s) }
+    }
+
+    /// Welch over two segments = the window-count-weighted mean of each segment's Welch estimate; one segment = plain.
+    @Test func welchOverSegmentsAveragesWindowsWithinSegments() throws {
+        let x = Self.noise(2, 1000, seed: 2)
+        var settings = WelchSettings()
+        settings.nperseg = 100
+        let segments = [Segment(onset: 0, duration: 4, dataOffset: 0), Segment(onset: 10, duration: 6, dataOffset: 4)]
+        let (_, both) = try WelchPSD.compute(x, sampleRate: 100, settings: settings, segments: segments)
+        func part(_ r: Range<Int>) -> Matrix { Matrix(rows: 2, cols: r.count, storage: (0..<2).flatMap { c in x.storage[(c * 1000 + r.lowerBound)..<(c * 1000 + r.upperBound)] }) }
+        let (_, a) = try WelchPSD.compute(part(0..<400), sampleRate: 100, settings: settings)
+        let (_, b) = try WelchPSD.compute(part(400..<1000), sampleRate: 100, settings: settings)
+        // 7 windows (step 50) in 400 samples, 11 in 600.
+        for k in 0..<both.storage.count { #expect(abs(both.storage[k] - (7 * a.storage[k] + 11 * b.storage[k]) / 18) < 1e-12 * max(1, abs(both.storage[k]))) }
+        let (_, plain) = try WelchPSD.compute(x, sampleRate: 100, settings: settings)
+        let (_, single) = try WelchPSD.compute(x, sampleRate: 100, settings: settings, segments: [Segment(onset: 0, duration: 10, dataOffset: 0)])
+        #expect(plain.storage == single.storage)
+        // A segment shorter than one window is left out.
+        var long = WelchSettings()
+        long.nperseg = 500
+        let (_, skipped) = try WelchPSD.compute(x, sampleRate: 100, settings: long, segments: segments)
+        let (_, second) = try WelchPSD.compute(part(400..<1000), sampleRate: 100, settings: long)
+        #expect(skipped.storage == second.storage)
+    }
+}

@@ -54,13 +54,35 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
         #expect(r2 > 0.6, "theta/alpha follows the generating gains: r = \(r2)")
         #expect(throws: InputError.self) { try EEGCohortSimulator(participants: 2, seconds: 24, seed: 3).write(to: root) }
     }
+
+    /// Participants are independent draws: no two share a noise realisation at any small lag (a seeding bug once
+    /// made every other participant a one-sample-shifted copy of the one before).
+    @Test func participantsAreIndependentRealisations() throws {
+        let root = try tempDirectory() + "/cohort"
+        let people = try EEGCohortSimulator(participants: 6, seconds: 8, seed: 1).write(to: root)
+        let signals = try people.map { p -> [Double] in
+            let s = try EDFReader(path: root + "/\(p.id)/eeg/\(p.id)_task-rest_eeg.edf").read()
+            let pz = Array(s.samples[(12 * s.counts[0])..<(13 * s.counts[0])])   // Pz (away from the blinks)
+            // First differences: the 1/f background gives independent 8 s signals spurious correlations of ±0.4.
+            return zip(pz.dropFirst(), pz).map { $0 - $1 }
+        }
+        for i in signals.indices {
+            for j in signals.indices where j > i {
+                for lag in 0...4 {
+                    let n = min(signals[i].count, signals[j].count) - lag
+                    let r = pearson(Array(signals[i][lag..<(lag + n)]), Array(signals[j][0..<n]))
+                    #expect(abs(r) < 0.2, "participants \(i) and \(j) correlate at lag \(lag): r = \(r)")
+                }
+            }
+        }
+    }
 }
 
 /// pipelines/mci-eeg.yaml end to end on a tiny synthetic cohort, and the participant-level protocol's guarantees.
 @Suite struct MCIPipelineTests {
     @Test func mciPipelineRunsOnASimulatedCohortAndReports() throws {
         let root = try tempDirectory() + "/cohort"
-        try EEGCohortSimulator(participants: 12, seconds: 16, seed: 9).write(to: root)
+        try EEGCohortSimulator(participants: 12, seconds: 30, seed: 9).write(to: root)
         let out = try tempDirectory() + "/out"
         let spec = try PipelineSpec.load(path: PipelineFixtures.repo + "/pipelines/mci-eeg.yaml")
         let units = try DatasetDiscovery.bids(root: root, datatype: spec.datatype, suffix: spec.suffix, extensions: spec.extensions, participants: nil)
@@ -68,7 +90,7 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
         runner.log = { _ in }
         runner.participants = try DatasetDiscovery.participantsTable(root: root)
         let records = try runner.run()
-        #expect(!records.contains { $0.status == .failed }, "\(records.compactMap(\.error))")
+        #expect(!records.contains { $0.status == .failed }, "\(records.compactMap(\.error).prefix(3))")
         let results = try JSONValue.parse(String(contentsOfFile: out + "/group/spectral_model_results.json", encoding: .utf8))
         #expect(results.member("participants") == .int(12))
         let schema = try JSONValue.parse(String(contentsOfFile: PipelineFixtures.repo + "/data-schemas/participant-classification.schema.json", encoding: .utf8))
@@ -90,16 +112,82 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
         let noise = Matrix(rows: n, cols: 60, storage: (0..<(n * 60)).map { _ in rng.gaussian() })
         let ids = (0..<n).map { "sub-\($0)" }
         let model = ParticipantClassification(folds: 5, repeats: 3, screenTop: 10, bootstrap: 200)
-        let chance = try model.run(noise, names: (0..<60).map { "f\($0)" }, labels: labels, participants: ids, positive: "MCI", baseline: nil)
+        let chance = try model.run(.table(noise, names: (0..<60).map { "f\($0)" }), labels: labels, participants: ids, positive: "MCI", baseline: nil)
         let auroc = chance.metrics.first { $0.0 == "auroc" }!.1
         #expect(auroc.value > 0.2 && auroc.value < 0.8 && auroc.lower < 0.5, "noise AUROC \(auroc.value) [\(auroc.lower), \(auroc.upper)]")
         var storage = noise.storage
         for i in 0..<n { storage[i * 60] = labels[i] == "MCI" ? 1 : 0 }
-        let perfect = try model.run(Matrix(rows: n, cols: 60, storage: storage), names: (0..<60).map { "f\($0)" }, labels: labels, participants: ids, positive: "MCI", baseline: nil)
+        let perfect = try model.run(.table(Matrix(rows: n, cols: 60, storage: storage), names: (0..<60).map { "f\($0)" }), labels: labels, participants: ids, positive: "MCI", baseline: nil)
         #expect(perfect.metrics.first { $0.0 == "auroc" }!.1.value > 0.99)
         #expect(perfect.screenedFeatures["f0"] == 15, "the informative feature is screened in every training fold")
-        #expect(throws: InputError.self) {
-            try model.run(noise, names: (0..<60).map { "f\($0)" }, labels: labels, participants: ids.map { _ in "sub-1" }, positive: "MCI", baseline: nil)
+        // Every fold's fitted steps saw only its training participants, and no participant is in both sides.
+        #expect(chance.folds.count == 15)
+        for fold in chance.folds {
+            #expect(Set(fold.train).isDisjoint(with: fold.test) && Set(fold.train).union(fold.test) == Set(ids))
         }
+        #expect(Set(chance.folds.prefix(5).flatMap(\.test)) == Set(ids), "each repeat tests every participant once")
+        #expect(throws: InputError.self) {
+            try model.run(.table(noise, names: (0..<60).map { "f\($0)" }), labels: labels, participants: ids.map { _ in "sub-1" }, positive: "MCI", baseline: nil)
+        }
+    }
+}
+
+/// The Riemannian participant models, nested choice of C, calibration and held-out sites.
+@Suite struct ParticipantModelTests {
+    /// `n` participants' 6×6 SPD matrices; MCI participants have `effect` more variance on channel 0.
+    static func covariances(_ n: Int, effect: Double, seed: UInt64) -> ([Matrix], [String]) {
+        var rng = SplitMix(seed: seed)
+        var covs = [Matrix](), labels = [String]()
+        for i in 0..<n {
+            let mci = i % 2 == 0
+            var a = Matrix(rows: 6, cols: 40)
+            for k in 0..<a.storage.count { a.storage[k] = rng.gaussian() }
+            for t in 0..<40 where mci { a[0, t] *= 1 + effect }
+            var c = Matrix(rows: 6, cols: 6)
+            for p in 0..<6 { for q in 0..<6 { c[p, q] = (0..<40).reduce(0) { $0 + a[p, $1] * a[q, $1] } / 40 } }
+            covs.append(c)
+            labels.append(mci ? "MCI" : "control")
+        }
+        return (covs, labels)
+    }
+
+    @Test func riemannianModelsFindAVarianceEffectAndNotNoise() throws {
+        let ids = (0..<40).map { "sub-\($0)" }
+        for model in [ParticipantModel.tangentLogistic, .mdm] {
+            let protocolSettings = ParticipantClassification(folds: 5, repeats: 2, model: model, bootstrap: 200)
+            let (effect, labels) = Self.covariances(40, effect: 1.0, seed: 3)
+            let found = try protocolSettings.run(.covariances(effect), labels: labels, participants: ids, positive: "MCI", baseline: nil)
+            #expect(found.metrics[0].1.value > 0.9, "\(model) AUROC \(found.metrics[0].1.value)")
+            let (noise, noiseLabels) = Self.covariances(40, effect: 0, seed: 4)
+            let chance = try protocolSettings.run(.covariances(noise), labels: noiseLabels, participants: ids, positive: "MCI", baseline: nil)
+            #expect(chance.metrics[0].1.lower < 0.5, "\(model) noise AUROC \(chance.metrics[0].1.value)")
+            #expect(found.confusion.flatMap { $0 }.reduce(0, +) == 40)
+        }
+        #expect(throws: InputError.self) {
+            try ParticipantClassification(screenTop: 3).run(.covariances(Self.covariances(10, effect: 0, seed: 1).0), labels: (0..<10).map { $0 % 2 == 0 ? "MCI" : "c" },
+                                                            participants: (0..<10).map { "s\($0)" }, positive: "MCI", baseline: nil)
+        }
+    }
+
+    /// Nested C: one grid value chosen per outer fold. Platt calibration: probabilities stay in (0, 1) and a
+    /// strongly over-confident model (C = 100 on weak features) gets a smaller ECE. Sites: one held-out result each.
+    @Test func nestedRegularisationCalibrationAndSites() throws {
+        var rng = SplitMix(seed: 8)
+        let n = 60
+        let labels = (0..<n).map { $0 % 2 == 0 ? "MCI" : "control" }
+        let x = Matrix(rows: n, cols: 20, storage: (0..<(n * 20)).map { k in rng.gaussian() + (k % 20 < 3 && labels[k / 20] == "MCI" ? 0.6 : 0) })
+        let ids = (0..<n).map { "sub-\($0)" }, sites = (0..<n).map { $0 % 4 < 2 ? "A" : "B" }
+        let input = ParticipantInput.table(x, names: (0..<20).map { "f\($0)" })
+        let nested = try ParticipantClassification(folds: 5, repeats: 1, bootstrap: 100, regularisation: nil).run(input, labels: labels, participants: ids, positive: "MCI", baseline: nil, sites: sites)
+        #expect(nested.folds.allSatisfy { [0.01, 0.1, 1, 10].contains($0.regularisation ?? -1) })
+        #expect(nested.heldOutSites.map(\.site) == ["A", "B"] && nested.heldOutSites.allSatisfy { $0.participants == 30 && $0.auroc != nil })
+        let raw = try ParticipantClassification(folds: 5, repeats: 1, bootstrap: 100, regularisation: 100).run(input, labels: labels, participants: ids, positive: "MCI", baseline: nil)
+        let platt = try ParticipantClassification(folds: 5, repeats: 1, bootstrap: 100, regularisation: 100, calibration: .platt).run(input, labels: labels, participants: ids, positive: "MCI", baseline: nil)
+        func ece(_ r: ParticipantClassification.Result) -> Double { r.metrics.first { $0.0 == "ece" }!.1.value }
+        #expect(platt.probabilities.allSatisfy { $0 > 0 && $0 < 1 })
+        #expect(ece(platt) < ece(raw), "ECE raw \(ece(raw)) platt \(ece(platt))")
+        #expect(platt.meanConfidence < raw.meanConfidence)
+        #expect(raw.roc.tpr.first == 0 && raw.roc.tpr.last == 1 && raw.roc.gridFPR.count == 51)
+        #expect(zip(raw.roc.tprLower, raw.roc.tprUpper).allSatisfy { $0 <= $1 })
     }
 }
