@@ -1,34 +1,78 @@
 import Foundation
 import NeuroCore
 import NeuroLearn
+import NeuroRiemann
 import NeuroScreen
 
-/// Binary classification of participants from a feature table with the protocol MCI studies need: repeated
-/// stratified k-fold over participants; every fitted step (missing-value medians, standardisation, optional MI
-/// screening, the class-weighted L2 logistic regression) sees only the training fold; out-of-fold probabilities
-/// averaged over repeats; metrics with participant-bootstrap 95% intervals; an age/sex-only baseline through the
-/// same protocol; an optional label-permutation test of the AUROC.
+/// What each participant contributes to participant-level classification.
+public enum ParticipantInput: Sendable {
+    /// `[participants × features]` (NaN = missing) with one name per feature.
+    case table(Matrix, names: [String])
+    /// One SPD matrix per participant `[n × n]` (e.g. the Riemannian mean of its epoch covariances).
+    case covariances([Matrix])
+
+    var count: Int {
+        switch self {
+        case .table(let x, _): return x.rows
+        case .covariances(let c): return c.count
+        }
+    }
+}
+
+/// The participant-level classifiers: L2 logistic regression on a feature table (median imputation and
+/// standardisation fitted on the training fold, optional MI screening), tangent space at the training fold's
+/// Riemannian mean + logistic regression, and minimum distance to the class Riemannian means (MDM).
+public enum ParticipantModel: String, CaseIterable, Sendable {
+    case logistic
+    case tangentLogistic = "ts-lr"
+    case mdm
+
+    var description: String {
+        switch self {
+        case .logistic: return "L2 logistic regression (liblinear), balanced class weights; median imputation and standardisation fitted per training fold"
+        case .tangentLogistic: return "tangent space at the training fold's Riemannian mean + L2 logistic regression (liblinear), balanced class weights"
+        case .mdm: return "minimum distance to the class Riemannian means (MDM), probabilities softmax(−d²)"
+        }
+    }
+}
+
+/// Binary classification of participants with the protocol MCI studies need: repeated stratified k-fold over
+/// participants (strata = class × site when sites are given); every fitted step (imputation medians,
+/// standardisation, MI screening, tangent-space reference, classifier, the regularisation chosen by inner CV, the
+/// probability calibration) sees only the training fold; out-of-fold probabilities averaged over repeats; metrics
+/// with participant-bootstrap 95% intervals; an age/sex-only baseline through the same protocol; an optional
+/// label-permutation test of the AUROC; optional leave-one-site-out evaluation.
 public struct ParticipantClassification: Sendable {
     public var folds: Int
     public var repeats: Int
     public var seed: UInt64
-    /// Keep the top-k features by MI (screened on the training fold only); nil = all features.
+    public var model: ParticipantModel
+    /// Keep the top-k features by MI (screened on the training fold only); nil = all features. Table input only.
     public var screenTop: Int?
     public var screenMethod: ScreeningMethod
     public var permutations: Int
     public var bootstrap: Int
-    public var regularisation: Double
+    /// Inverse regularisation C of the logistic regression; nil = chosen per training fold by inner 3-fold CV AUROC
+    /// from `regularisationGrid`.
+    public var regularisation: Double?
+    public var regularisationGrid: [Double] = [0.01, 0.1, 1, 10]
+    /// Calibration fitted per training fold on inner 3-fold out-of-fold scores (scikit-learn's
+    /// CalibratedClassifierCV with ensemble=False).
+    public var calibration: ProbabilityCalibration
 
-    public init(folds: Int = 5, repeats: Int = 5, seed: UInt64 = 0, screenTop: Int? = nil, screenMethod: ScreeningMethod = .binning,
-                permutations: Int = 0, bootstrap: Int = 1000, regularisation: Double = 1) {
+    public init(folds: Int = 5, repeats: Int = 5, seed: UInt64 = 0, model: ParticipantModel = .logistic, screenTop: Int? = nil,
+                screenMethod: ScreeningMethod = .binning, permutations: Int = 0, bootstrap: Int = 1000, regularisation: Double? = 1,
+                calibration: ProbabilityCalibration = .none) {
         self.folds = folds
         self.repeats = repeats
         self.seed = seed
+        self.model = model
         self.screenTop = screenTop
         self.screenMethod = screenMethod
         self.permutations = permutations
         self.bootstrap = bootstrap
         self.regularisation = regularisation
+        self.calibration = calibration
     }
 
     public struct Metric: Sendable {
@@ -37,8 +81,36 @@ public struct ParticipantClassification: Sendable {
         public var upper: Double
     }
 
+    /// One test fold: the participants the fitted steps saw and the ones they predicted.
+    public struct FoldRecord: Sendable {
+        public var train: [String]
+        public var test: [String]
+        public var auroc: Double?
+        /// C of the logistic regression used in this fold (nil for MDM).
+        public var regularisation: Double?
+    }
+
+    /// Receiver operating characteristic of the out-of-fold probabilities, with a participant-bootstrap 95% band
+    /// of the true-positive rate on a fixed false-positive-rate grid.
+    public struct ROC: Sendable {
+        public var fpr: [Double]
+        public var tpr: [Double]
+        public var gridFPR: [Double]
+        public var tprLower: [Double]
+        public var tprUpper: [Double]
+    }
+
+    /// AUROC when one site is held out and the model is trained on the others.
+    public struct SiteResult: Sendable {
+        public var site: String
+        public var participants: Int
+        public var auroc: Double?
+        public var accuracy: Double
+    }
+
     public struct Result: Sendable {
         public var positive: String
+        public var negative: String
         public var participants: [String]
         public var labels: [String]
         /// Out-of-fold probability of the positive class per participant (mean over repeats).
@@ -49,13 +121,20 @@ public struct ParticipantClassification: Sendable {
         /// (mean predicted probability, observed positive rate, count) per probability decile with members.
         public var reliability: [(Double, Double, Int)]
         public var meanConfidence: Double
-        public var foldAUROC: [Double]
+        public var folds: [FoldRecord]
+        public var foldAUROC: [Double] { folds.compactMap(\.auroc) }
         public var screenedFeatures: [String: Int]
+        /// At threshold 0.5: [[true negatives, false positives], [false negatives, true positives]].
+        public var confusion: [[Int]]
+        public var roc: ROC
+        public var heldOutSites: [SiteResult]
     }
 
-    /// `x` `[participants × features]` (NaN = missing), `labels` two classes, `positive` the class whose probability is
-    /// reported; `baseline` `[participants × covariates]` (e.g. age, sex) for the baseline model.
-    public func run(_ x: Matrix, names: [String], labels: [String], participants: [String], positive: String, baseline: Matrix?) throws -> Result {
+    /// `input` one row or matrix per participant, `labels` two classes, `positive` the class whose probability is
+    /// reported; `baseline` `[participants × covariates]` (e.g. age, sex) for the baseline model; `sites` one site
+    /// per participant (stratification and leave-one-site-out), or nil.
+    public func run(_ input: ParticipantInput, labels: [String], participants: [String], positive: String, baseline: Matrix?,
+                    sites: [String]? = nil) throws -> Result {
         let classes = Array(Set(labels)).sorted()
         guard classes.count == 2, classes.contains(positive) else {
             throw InputError(file: "participants", field: "label", message: "needs exactly two classes including \(positive); found \(classes.joined(separator: ", "))")
@@ -63,12 +142,22 @@ public struct ParticipantClassification: Sendable {
         guard Set(participants).count == participants.count else {
             throw InputError(file: "table", field: "participant_id", message: "a participant appears in more than one row; folds must split participants")
         }
+        guard input.count == labels.count, participants.count == labels.count, sites.map({ $0.count == labels.count }) ?? true else {
+            throw InputError(file: "table", field: "participant_id", message: "\(input.count) inputs for \(labels.count) labels and \(participants.count) participants")
+        }
+        if screenTop != nil, case .covariances = input {
+            throw InputError(file: "", field: "with.screen_top", message: "MI screening applies to feature tables, not to covariance matrices")
+        }
         let counts = classes.map { c in labels.filter { $0 == c }.count }
         guard counts.min()! >= folds else {
             throw InputError(file: "participants", field: "label", message: "each class needs at least \(folds) participants for \(folds)-fold CV; counts \(zip(classes, counts).map { "\($0) \($1)" }.joined(separator: ", "))")
         }
+        let distinctSites = Set(sites ?? [])
+        let strata = distinctSites.count > 1 ? zip(labels, sites!).map { "\($0)|\($1)" } : labels
         var screened = [String: Int]()
-        let (probabilities, foldAUROC) = try crossValidated(x, names: names, labels: labels, positive: positive, screened: &screened)
+        var records = [FoldRecord]()
+        let probabilities = try crossValidated(input, labels: labels, strata: strata, participants: participants, positive: positive,
+                                               screened: &screened, records: &records)
         let truth = labels.map { $0 == positive }
         func interval(_ statistic: ([Bool], [Double]) -> Double) -> Metric {
             ParticipantClassification.bootstrapInterval(truth, probabilities, draws: bootstrap, seed: seed &+ 77, statistic)
@@ -83,10 +172,11 @@ public struct ParticipantClassification: Sendable {
         ]
         var baselineMetric: Metric? = nil
         if let baseline {
-            var ignored = [String: Int]()
+            var ignored = [String: Int](), ignoredRecords = [FoldRecord]()
             var plain = self
-            plain.screenTop = nil
-            let (p, _) = try plain.crossValidated(baseline, names: (0..<baseline.cols).map { "covariate_\($0)" }, labels: labels, positive: positive, screened: &ignored)
+            (plain.screenTop, plain.model) = (nil, .logistic)
+            let p = try plain.crossValidated(.table(baseline, names: (0..<baseline.cols).map { "covariate_\($0)" }), labels: labels, strata: strata,
+                                             participants: participants, positive: positive, screened: &ignored, records: &ignoredRecords)
             baselineMetric = ParticipantClassification.bootstrapInterval(truth, p, draws: bootstrap, seed: seed &+ 78) { Metrics.rocAUC(positive: $0, scores: $1) }
         }
         var permutationP: Double? = nil
@@ -99,8 +189,9 @@ public struct ParticipantClassification: Sendable {
                 var shuffled = labels
                 var r = SplitMix(seed: seed &+ 1000 &+ UInt64(b))
                 r.shuffle(&shuffled)
-                var ignored = [String: Int]()
-                let (p, _) = try quick.crossValidated(x, names: names, labels: shuffled, positive: positive, screened: &ignored)
+                var ignored = [String: Int](), ignoredRecords = [FoldRecord]()
+                let p = try quick.crossValidated(input, labels: shuffled, strata: shuffled, participants: participants, positive: positive,
+                                                 screened: &ignored, records: &ignoredRecords)
                 if Metrics.rocAUC(positive: shuffled.map { $0 == positive }, scores: p) >= observed { atLeast += 1 }
             }
             permutationP = Double(1 + atLeast) / Double(1 + permutations)
@@ -113,58 +204,168 @@ public struct ParticipantClassification: Sendable {
                          Double(members.filter { truth[$0] }.count) / Double(members.count), members.count))
         }
         let confidence = probabilities.reduce(0) { $0 + max($1, 1 - $1) } / Double(probabilities.count)
-        return Result(positive: positive, participants: participants, labels: labels, probabilities: probabilities, metrics: metrics,
-                      baselineAUROC: baselineMetric, permutationP: permutationP, reliability: bins, meanConfidence: confidence,
-                      foldAUROC: foldAUROC, screenedFeatures: screened)
-    }
-
-    /// Out-of-fold positive-class probabilities averaged over repeats, and each fold's AUROC.
-    func crossValidated(_ x: Matrix, names: [String], labels: [String], positive: String, screened: inout [String: Int]) throws -> ([Double], [Double]) {
-        let n = x.rows
-        var sum = [Double](repeating: 0, count: n)
-        var foldAUROC = [Double]()
-        for r in 0..<repeats {
-            let splits = try CrossValidation.stratifiedKFold(labels: labels, k: folds, shuffle: seed &+ UInt64(r))
-            for fold in splits {
-                var columns = Array(0..<x.cols)
-                let train = fold.train, test = fold.test
-                // Missing values: training-fold median per feature.
-                var medians = [Double](repeating: 0, count: x.cols)
-                for j in 0..<x.cols {
-                    let v = train.map { x[$0, j] }.filter(\.isFinite).sorted()
-                    medians[j] = v.isEmpty ? 0 : ScreeningStatistics.percentile(sorted: v, 50)
-                }
-                func value(_ i: Int, _ j: Int) -> Double { x[i, j].isFinite ? x[i, j] : medians[j] }
-                if let top = screenTop, top < x.cols {
-                    let trainMatrix = Matrix(rows: train.count, cols: x.cols, storage: train.flatMap { i in (0..<x.cols).map { value(i, $0) } })
-                    let outcome = try Outcome(labels: train.map { labels[$0] })
-                    let result = try FeatureScreening.run(source: MatrixFeatureSource(trainMatrix), outcome: outcome,
-                                                          request: ScreeningRequest(options: ScreeningOptions(method: screenMethod, seed: seed)))
-                    columns = Array(result.ranking.prefix(top)).sorted()
-                    for j in columns { screened[names[j], default: 0] += 1 }
-                }
-                // Standardise with training-fold statistics.
-                var means = [Double](), sds = [Double]()
-                for j in columns {
-                    let v = train.map { value($0, j) }
-                    let m = v.reduce(0, +) / Double(v.count)
-                    let sd = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, v.count - 1))).squareRoot()
-                    means.append(m)
-                    sds.append(sd > 0 ? sd : 1)
-                }
-                func design(_ rows: [Int]) -> Matrix {
-                    Matrix(rows: rows.count, cols: columns.count, storage: rows.flatMap { i in columns.indices.map { (value(i, columns[$0]) - means[$0]) / sds[$0] } })
-                }
-                let model = try LogisticRegression(c: regularisation, balancedClassWeights: true).fit(design(train), train.map { labels[$0] })
-                let probabilities = try model.predictProbability(design(test))
-                guard let column = model.classes.firstIndex(of: positive) else { continue }
-                let p = probabilities.map { $0[column] }
-                for (k, i) in test.enumerated() { sum[i] += p[k] }
-                let t = test.map { labels[$0] == positive }
-                if t.contains(true), t.contains(false) { foldAUROC.append(Metrics.rocAUC(positive: t, scores: p)) }
+        var confusion = [[0, 0], [0, 0]]
+        for (t, p) in zip(truth, probabilities) { confusion[t ? 1 : 0][p >= 0.5 ? 1 : 0] += 1 }
+        var siteResults = [SiteResult]()
+        if distinctSites.count > 1 {
+            for site in distinctSites.sorted() {
+                let test = labels.indices.filter { sites![$0] == site }, train = labels.indices.filter { sites![$0] != site }
+                guard Set(train.map { labels[$0] }).count == 2 else { continue }
+                var ignored = [String: Int]()
+                let (p, _) = try fitPredict(input, train: train, test: test, labels: labels, positive: positive, seed: seed &+ 500, screened: &ignored)
+                let t = test.map { truth[$0] }
+                siteResults.append(SiteResult(site: site, participants: test.count,
+                                              auroc: t.contains(true) && t.contains(false) ? Metrics.rocAUC(positive: t, scores: p) : nil,
+                                              accuracy: Double(zip(t, p).filter { ($1 >= 0.5) == $0 }.count) / Double(t.count)))
             }
         }
-        return (sum.map { $0 / Double(repeats) }, foldAUROC)
+        return Result(positive: positive, negative: classes.first { $0 != positive }!, participants: participants, labels: labels,
+                      probabilities: probabilities, metrics: metrics, baselineAUROC: baselineMetric, permutationP: permutationP,
+                      reliability: bins, meanConfidence: confidence, folds: records, screenedFeatures: screened, confusion: confusion,
+                      roc: ParticipantClassification.roc(truth, probabilities, draws: bootstrap, seed: seed &+ 79), heldOutSites: siteResults)
+    }
+
+    /// Out-of-fold positive-class probabilities averaged over repeats; one record per test fold.
+    func crossValidated(_ input: ParticipantInput, labels: [String], strata: [String], participants: [String], positive: String,
+                        screened: inout [String: Int], records: inout [FoldRecord]) throws -> [Double] {
+        var sum = [Double](repeating: 0, count: labels.count)
+        for r in 0..<repeats {
+            for fold in try CrossValidation.stratifiedKFold(labels: strata, k: folds, shuffle: seed &+ UInt64(r)) {
+                let (p, c) = try fitPredict(input, train: fold.train, test: fold.test, labels: labels, positive: positive,
+                                            seed: seed &+ UInt64(r), screened: &screened)
+                for (k, i) in fold.test.enumerated() { sum[i] += p[k] }
+                let t = fold.test.map { labels[$0] == positive }
+                records.append(FoldRecord(train: fold.train.map { participants[$0] }, test: fold.test.map { participants[$0] },
+                                          auroc: t.contains(true) && t.contains(false) ? Metrics.rocAUC(positive: t, scores: p) : nil, regularisation: c))
+            }
+        }
+        return sum.map { $0 / Double(repeats) }
+    }
+
+    /// Fits on `train` only and returns the (calibrated) positive-class probability of each `test` participant and
+    /// the regularisation used. Calibration maps are fitted on inner 3-fold out-of-fold log-odds of the training fold.
+    func fitPredict(_ input: ParticipantInput, train: [Int], test: [Int], labels: [String], positive: String, seed: UInt64,
+                    screened: inout [String: Int]) throws -> ([Double], Double?) {
+        let c = try chooseRegularisation(input, train: train, labels: labels, positive: positive, seed: seed)
+        let raw = try fitScores(input, train: train, test: test, labels: labels, positive: positive, c: c, screened: &screened)
+        guard calibration != .none else { return (raw, c) }
+        var innerScores = [Double](), innerTruth = [Bool]()
+        var ignored = [String: Int]()
+        for inner in try CrossValidation.stratifiedKFold(labels: train.map { labels[$0] }, k: min(3, folds), shuffle: seed &+ 31) {
+            let p = try fitScores(input, train: inner.train.map { train[$0] }, test: inner.test.map { train[$0] }, labels: labels, positive: positive,
+                                  c: c, screened: &ignored)
+            innerScores += p.map(ParticipantClassification.logit)
+            innerTruth += inner.test.map { labels[train[$0]] == positive }
+        }
+        let map = try calibration.fit(scores: innerScores, truth: innerTruth)
+        return (raw.map { map.probability(ParticipantClassification.logit($0)) }, c)
+    }
+
+    /// The fixed C, or the grid value with the best inner 3-fold AUROC on the training fold (ties: smaller C).
+    func chooseRegularisation(_ input: ParticipantInput, train: [Int], labels: [String], positive: String, seed: UInt64) throws -> Double? {
+        if model == .mdm { return nil }
+        if let regularisation { return regularisation }
+        let inner = try CrossValidation.stratifiedKFold(labels: train.map { labels[$0] }, k: min(3, folds), shuffle: seed &+ 17)
+        var best: (Double, Double)? = nil
+        for c in regularisationGrid.sorted() {
+            var scores = [Double](repeating: 0, count: train.count)
+            var ignored = [String: Int]()
+            for f in inner {
+                let p = try fitScores(input, train: f.train.map { train[$0] }, test: f.test.map { train[$0] }, labels: labels, positive: positive,
+                                      c: c, screened: &ignored)
+                for (k, i) in f.test.enumerated() { scores[i] = p[k] }
+            }
+            let auc = Metrics.rocAUC(positive: train.map { labels[$0] == positive }, scores: scores)
+            if best == nil || auc > best!.1 + 1e-12 { best = (c, auc) }
+        }
+        return best!.0
+    }
+
+    /// The uncalibrated positive-class probability of each `test` participant from a model fitted on `train` only.
+    func fitScores(_ input: ParticipantInput, train: [Int], test: [Int], labels: [String], positive: String, c: Double?,
+                   screened: inout [String: Int]) throws -> [Double] {
+        let trainLabels = train.map { labels[$0] }
+        switch input {
+        case .covariances(let covs):
+            let fitted: any FittedCovarianceClassifier = model == .mdm
+                ? try MDM().fit(train.map { covs[$0] }, trainLabels)
+                : try TangentSpaceClassifier(LogisticRegression(c: c ?? 1, balancedClassWeights: true)).fit(train.map { covs[$0] }, trainLabels)
+            guard let column = fitted.classes.firstIndex(of: positive) else { return test.map { _ in 0 } }
+            return try fitted.predictProbability(test.map { covs[$0] }).map { $0[column] }
+        case .table(let x, let names):
+            guard model == .logistic else {
+                throw InputError(file: "", field: "with.model", message: "\(model.rawValue) needs covariance matrices (from: covariances); a feature table takes logistic")
+            }
+            var columns = Array(0..<x.cols)
+            // Missing values: training-fold median per feature.
+            var medians = [Double](repeating: 0, count: x.cols)
+            for j in 0..<x.cols {
+                let v = train.map { x[$0, j] }.filter(\.isFinite).sorted()
+                medians[j] = v.isEmpty ? 0 : ScreeningStatistics.percentile(sorted: v, 50)
+            }
+            func value(_ i: Int, _ j: Int) -> Double { x[i, j].isFinite ? x[i, j] : medians[j] }
+            if let top = screenTop, top < x.cols {
+                let trainMatrix = Matrix(rows: train.count, cols: x.cols, storage: train.flatMap { i in (0..<x.cols).map { value(i, $0) } })
+                let result = try FeatureScreening.run(source: MatrixFeatureSource(trainMatrix), outcome: try Outcome(labels: trainLabels),
+                                                      request: ScreeningRequest(options: ScreeningOptions(method: screenMethod, seed: seed)))
+                columns = Array(result.ranking.prefix(top)).sorted()
+                for j in columns { screened[names[j], default: 0] += 1 }
+            }
+            // Standardise with training-fold statistics.
+            var means = [Double](), sds = [Double]()
+            for j in columns {
+                let v = train.map { value($0, j) }
+                let m = v.reduce(0, +) / Double(v.count)
+                let sd = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, v.count - 1))).squareRoot()
+                means.append(m)
+                sds.append(sd > 0 ? sd : 1)
+            }
+            func design(_ rows: [Int]) -> Matrix {
+                Matrix(rows: rows.count, cols: columns.count, storage: rows.flatMap { i in columns.indices.map { (value(i, columns[$0]) - means[$0]) / sds[$0] } })
+            }
+            let fitted = try LogisticRegression(c: c ?? 1, balancedClassWeights: true).fit(design(train), trainLabels)
+            guard let column = fitted.classes.firstIndex(of: positive) else { return test.map { _ in 0 } }
+            return try fitted.predictProbability(design(test)).map { $0[column] }
+        }
+    }
+
+    static func logit(_ p: Double) -> Double {
+        let q = min(max(p, 1e-15), 1 - 1e-15)
+        return log(q / (1 - q))
+    }
+
+    /// The empirical ROC (thresholds at every distinct probability) and a bootstrap band of TPR on FPR 0, 0.02, …, 1.
+    static func roc(_ truth: [Bool], _ p: [Double], draws: Int, seed: UInt64) -> ROC {
+        func curve(_ t: [Bool], _ s: [Double]) -> ([Double], [Double]) {
+            let order = s.indices.sorted { s[$0] > s[$1] }
+            let pos = Double(t.filter { $0 }.count), neg = Double(t.count) - pos
+            var fpr = [0.0], tpr = [0.0], tp = 0.0, fp = 0.0
+            for (k, i) in order.enumerated() {
+                if t[i] { tp += 1 } else { fp += 1 }
+                if k + 1 == order.count || s[order[k + 1]] != s[i] { fpr.append(fp / neg); tpr.append(tp / pos) }
+            }
+            return (fpr, tpr)
+        }
+        /// TPR at `x`: the highest TPR reached at FPR ≤ x (the ROC's step envelope).
+        func tprAt(_ x: Double, _ fpr: [Double], _ tpr: [Double]) -> Double {
+            var best = 0.0
+            for (f, t) in zip(fpr, tpr) where f <= x + 1e-12 { best = max(best, t) }
+            return best
+        }
+        let (fpr, tpr) = curve(truth, p)
+        let grid = (0...50).map { Double($0) / 50 }
+        var samples = [[Double]](repeating: [], count: grid.count)
+        var rng = SplitMix(seed: seed)
+        for _ in 0..<draws {
+            let idx = (0..<truth.count).map { _ in Int(rng.next() % UInt64(truth.count)) }
+            let t = idx.map { truth[$0] }
+            guard t.contains(true), t.contains(false) else { continue }
+            let (f, r) = curve(t, idx.map { p[$0] })
+            for (g, x) in grid.enumerated() { samples[g].append(tprAt(x, f, r)) }
+        }
+        let lower = samples.map { $0.count >= 20 ? ScreeningStatistics.percentile(sorted: $0.sorted(), 2.5) : .nan }
+        let upper = samples.map { $0.count >= 20 ? ScreeningStatistics.percentile(sorted: $0.sorted(), 97.5) : .nan }
+        return ROC(fpr: fpr, tpr: tpr, gridFPR: grid, tprLower: lower, tprUpper: upper)
     }
 
     /// `statistic` on all participants, with the 2.5th and 97.5th percentiles over `draws` participant resamples

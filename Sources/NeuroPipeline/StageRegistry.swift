@@ -102,7 +102,8 @@ public struct StageRegistry: Sendable {
 
     /// Every stage type NeuroPipe offers.
     public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage, joinParticipantsStage,
-                                                   resampleStage, spectralFeaturesStage, connectivityStage, convertStage, screenStage, classifyTableStage])
+                                                   resampleStage, spectralFeaturesStage, connectivityStage, convertStage, screenStage, classifyTableStage,
+                                                   classifyCovariancesStage, rejectArtifactsStage])
 
     /// Parameters with defaults filled in, checked against the declared ones.
     public func resolvedParameters(_ type: StageType, _ given: [(String, JSONValue)]) -> [String: JSONValue] {
@@ -161,13 +162,13 @@ let filterStage = StageType(
 }
 
 let psdStage = StageType(
-    name: "psd", version: "1", level: .participant, summary: "Welch power spectral density (scipy.signal.welch conventions).",
+    name: "psd", version: "2", level: .participant, summary: "Welch power spectral density (scipy.signal.welch conventions; over the segments of a recording with gaps, no window crosses a gap).",
     inputs: [StagePort(name: "recording", file: "", help: "recording")],
     outputs: [StagePort(name: "spectra", file: "spectra.h5", help: "/psd [channels × freqs], /freqs (HDF5 spectra layout)")],
     parameters: [StageParameter(name: "method", defaultValue: .string("welch"), unit: "", help: "welch or multitaper"),
                  StageParameter(name: "nperseg", defaultValue: .null, unit: "samples", help: "Welch segment length (default 256)"),
                  StageParameter(name: "fmax", defaultValue: .null, unit: "Hz", help: "highest frequency kept"), channelsParameter]) { ctx in
-    let (_, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    let (rec, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
     if ctx.string("method") == "multitaper" {
         let (f, p) = try Multitaper.psd(x, sampleRate: fs, fmax: ctx.double("fmax") ?? .infinity)
         try HDF5Layout.writeSpectra(psd: p, freqs: f, channelNames: names, sampleRate: fs, settings: [("method", .string("multitaper")), ("normalization", .string("length"))],
@@ -176,7 +177,7 @@ let psdStage = StageType(
     }
     var s = WelchSettings()
     s.nperseg = ctx.int("nperseg")
-    let (freqs, psd) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
+    let (freqs, psd) = try WelchPSD.compute(x, sampleRate: fs, settings: s, segments: rec.segments)
     let keep = freqs.indices.filter { freqs[$0] <= (ctx.double("fmax") ?? .infinity) }
     var cut = Matrix(rows: psd.rows, cols: keep.count)
     for c in 0..<psd.rows { for (j, k) in keep.enumerated() { cut[c, j] = psd[c, k] } }
@@ -187,7 +188,7 @@ let psdStage = StageType(
 }
 
 let bandpowerStage = StageType(
-    name: "bandpower", version: "1", level: .participant, summary: "Band power per channel (and epoch) with ratios; conventions in the sidecar.",
+    name: "bandpower", version: "2", level: .participant, summary: "Band power per channel (and epoch) with ratios; conventions in the sidecar.",
     inputs: [StagePort(name: "recording", file: "", help: "recording")],
     outputs: [StagePort(name: "table", file: "bandpower.tsv", help: "one row per channel (per epoch)"),
               StagePort(name: "sidecar", file: "bandpower.json", help: "conventions used")],
@@ -326,15 +327,15 @@ let resampleStage = StageType(
 }
 
 let spectralFeaturesStage = StageType(
-    name: "spectral-features", version: "1", level: .participant,
+    name: "spectral-features", version: "2", level: .participant,
     summary: "Per channel: individual alpha frequency (peak, centre of gravity), spectral entropy, aperiodic exponent.",
     inputs: [StagePort(name: "recording", file: "", help: "recording")],
     outputs: [StagePort(name: "table", file: "spectral_features.tsv", help: "one row per channel")],
     parameters: [channelsParameter]) { ctx in
-    let (_, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    let (rec, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
     var s = WelchSettings()
     s.nperseg = Int((4 * fs).rounded())
-    let (f, p) = try WelchPSD.compute(x, sampleRate: fs, settings: s)
+    let (f, p) = try WelchPSD.compute(x, sampleRate: fs, settings: s, segments: rec.segments)
     let rows = names.indices.map { c -> [String] in
         let iaf = SpectralFeatures.alphaPeak(p.row(c), freqs: f)
         let ap = SpectralFeatures.aperiodicExponent(p.row(c), freqs: f)
@@ -412,62 +413,49 @@ let screenStage = StageType(
     _ = try job.run(rankingPath: ctx.output("ranking.tsv"))
 }
 
-let classifyTableStage = StageType(
-    name: "classify-table", version: "1", level: .group,
-    summary: "Participant-level classification from a feature table: repeated stratified CV, everything fitted in-fold, bootstrap CIs, age/sex baseline.",
-    inputs: [StagePort(name: "table", file: "", help: "group feature table with participant_id (long tables are widened to feature[key])"),
-             StagePort(name: "participants", file: "", help: "connect to `participants` (labels and baseline covariates)")],
-    outputs: [StagePort(name: "results", file: "results.json", help: "metrics with 95% bootstrap intervals, baseline, calibration bins, settings"),
-              StagePort(name: "predictions", file: "predictions.tsv", help: "out-of-fold probability of the positive class per participant")],
-    parameters: [StageParameter(name: "label", defaultValue: .string("group"), unit: "", help: "participants.tsv column with the two classes"),
-                 StageParameter(name: "positive", defaultValue: .string("MCI"), unit: "", help: "the class whose probability is reported"),
-                 StageParameter(name: "folds", defaultValue: .int(5), unit: "", help: "stratified folds (over participants)"),
-                 StageParameter(name: "repeats", defaultValue: .int(5), unit: "", help: "repetitions with different shuffles"),
-                 StageParameter(name: "screen_top", defaultValue: .null, unit: "", help: "keep the top-k features by MI, screened on each training fold", kind: .integer),
-                 StageParameter(name: "screen_method", defaultValue: .string("binning"), unit: "", help: "MI estimator for screening"),
-                 StageParameter(name: "baseline", defaultValue: .string("age,sex"), unit: "", help: "participants.tsv columns of the baseline model (empty: none)"),
-                 StageParameter(name: "permutations", defaultValue: .int(0), unit: "", help: "label permutations for the AUROC p-value"),
-                 StageParameter(name: "seed", defaultValue: .int(0), unit: "", help: "seed of the shuffles, bootstrap and permutations")]) { ctx in
-    guard ctx.inputs["table"]?.count == 1 else {
-        throw InputError(file: "", field: "from.table", message: "expected one group table; stack per-participant tables with concat-tables first")
+let rejectArtifactsStage = StageType(
+    name: "reject-artifacts", version: "1", level: .participant,
+    summary: "Flags flat and noisy channels, cuts fixed-length epochs and drops those over a peak-to-peak threshold; keeps the clean epochs as a recording with gaps.",
+    inputs: [StagePort(name: "recording", file: "", help: "recording (e.g. the filter stage's output)")],
+    outputs: [StagePort(name: "recording", file: "recording.h5", help: "the kept epochs, adjacent ones merged into segments (HDF5 continuous layout with /segments)"),
+              StagePort(name: "quality", file: "quality.tsv", help: "epochs, rejected, kept seconds, bad channels (one row)"),
+              StagePort(name: "rejections", file: "rejections.tsv", help: "onset_s and reason of every rejected epoch")],
+    parameters: [StageParameter(name: "length", defaultValue: .number(2), unit: "s", help: "epoch length"),
+                 StageParameter(name: "reject_uv", defaultValue: .number(150), unit: "µV", help: "peak-to-peak threshold on any good channel (signal units)"),
+                 StageParameter(name: "flat_uv", defaultValue: .number(0.5), unit: "µV", help: "channels with a standard deviation below this are flat"),
+                 StageParameter(name: "noisy_ratio", defaultValue: .number(5), unit: "", help: "channels with a standard deviation above this × the median channel's are noisy", kind: .number),
+                 StageParameter(name: "min_seconds", defaultValue: .number(10), unit: "s", help: "fail the participant when less clean data than this remains"),
+                 channelsParameter]) { ctx in
+    let path = ctx.inputs["recording"]![0]
+    let (rec, x, fs, names, _) = try loadSignal(path, channels: ctx.string("channels"))
+    var settings = ArtifactRejection.Settings()
+    settings.epochLength = ctx.double("length") ?? 2
+    settings.peakToPeak = ctx.double("reject_uv")
+    settings.flat = ctx.double("flat_uv") ?? 0.5
+    settings.noisyRatio = ctx.double("noisy_ratio") ?? 5
+    let r = try ArtifactRejection.run(x, sampleRate: fs, channelNames: names, segments: rec.segments, settings: settings)
+    let keptSeconds = Double(r.keptSamples) / fs
+    guard keptSeconds >= (ctx.double("min_seconds") ?? 10) else {
+        throw InputError(file: path, field: "with.min_seconds", message: "only \(keptSeconds) s of \(r.epochs) epochs survive rejection (\(r.rejected) rejected, first: \(r.rejections.first?.reason ?? "none")); expected at least \(ctx.double("min_seconds") ?? 10) s")
     }
-    let source = try MatrixFeatureSource.participantTable(try TSVTable(path: ctx.inputs["table"]![0]))
-    let labelColumn = ctx.string("label") ?? "group", positive = ctx.string("positive") ?? "MCI"
-    let outcome = try OutcomeTable(spec: ctx.inputs["participants"]![0] + ":" + labelColumn)
-    let (y, rows) = try outcome.align(to: source, kind: .binary)
-    let labels = y.values.map { y.classLabels[Int($0)] }
-    let x = Matrix(rows: rows.count, cols: source.featureCount, storage: rows.flatMap { r in (0..<source.featureCount).map { source.matrix[r, $0] } })
-    let ids = rows.map { source.sampleIDs![$0] }
-    let baselineNames = (ctx.string("baseline") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    var baseline: Matrix? = nil
-    if !baselineNames.isEmpty {
-        let (full, _) = try outcome.covariates(baselineNames, for: source)
-        baseline = Matrix(rows: rows.count, cols: full.cols, storage: rows.flatMap { r in (0..<full.cols).map { full[r, $0] } })
+    var y = Matrix(rows: x.rows, cols: r.keptSamples)
+    var offset = 0
+    var segments = [Segment]()
+    let original = rec.segments.isEmpty ? [Segment(onset: 0, duration: Double(x.cols) / fs, dataOffset: 0)] : rec.segments
+    for span in r.keptSpans {
+        for c in 0..<x.rows { for t in span { y.storage[c * y.cols + offset + t - span.lowerBound] = x.storage[c * x.cols + t] } }
+        // Onset in recording time: the original segment holding the span, shifted by the span's position in it.
+        let start = Double(span.lowerBound) / fs
+        let holder = original.last { $0.dataOffset <= start + 1e-9 } ?? original[0]
+        segments.append(Segment(onset: holder.onset + start - holder.dataOffset, duration: Double(span.count) / fs, dataOffset: Double(offset) / fs))
+        offset += span.count
     }
-    guard let method = ScreeningMethod(rawValue: ctx.string("screen_method") ?? "binning") else {
-        throw InputError(file: "", field: "with.screen_method", message: "must be one of \(ScreeningMethod.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    let model = ParticipantClassification(folds: ctx.int("folds") ?? 5, repeats: ctx.int("repeats") ?? 5, seed: UInt64(max(0, ctx.int("seed") ?? 0)),
-                                          screenTop: ctx.int("screen_top"), screenMethod: method, permutations: ctx.int("permutations") ?? 0)
-    let r = try model.run(x, names: (0..<source.featureCount).map(source.featureName), labels: labels, participants: ids, positive: positive, baseline: baseline)
-    func metric(_ m: ParticipantClassification.Metric) -> JSONValue { .object([("value", .finite(m.value)), ("ci95", .array([.finite(m.lower), .finite(m.upper)]))]) }
-    let accuracy = r.metrics.first { $0.0 == "accuracy" }!.1.value
-    let json = JSONValue.object([
-        ("kind", .string("participant-classification")), ("label", .string(labelColumn)), ("positive", .string(positive)),
-        ("participants", .int(ids.count)), ("features", .int(source.featureCount)),
-        ("class_counts", .object(Dictionary(grouping: labels, by: { $0 }).sorted { $0.key < $1.key }.map { ($0.key, .int($0.value.count)) })),
-        ("classifier", .string("L2 logistic regression (liblinear), balanced class weights, C = 1; median imputation and standardisation fitted per training fold")),
-        ("cv", .object([("folds", .int(model.folds)), ("repeats", .int(model.repeats)), ("seed", .int(Int(model.seed)))])),
-        ("screening", model.screenTop.map { .object([("top", .int($0)), ("method", .string(method.rawValue)), ("selected_in_folds", .object(r.screenedFeatures.sorted { $0.value > $1.value }.prefix(50).map { ($0.key, .int($0.value)) }))]) } ?? .null),
-        ("metrics", .object(r.metrics.map { ($0.0, metric($0.1)) })),
-        ("baseline", r.baselineAUROC.map { .object([("covariates", .array(baselineNames.map { .string($0) })), ("auroc", metric($0))]) } ?? .null),
-        ("permutation_p_auroc", .finite(r.permutationP)),
-        ("mean_confidence", .finite(r.meanConfidence)),
-        ("overconfident", .bool(r.meanConfidence > accuracy)),
-        ("reliability", .array(r.reliability.map { .object([("mean_probability", .finite($0.0)), ("observed_rate", .finite($0.1)), ("count", .int($0.2))]) })),
-        ("fold_auroc", .array(r.foldAUROC.map { .finite($0) })),
-    ])
-    try TableWriter.writeJSON(json, to: ctx.output("results.json"))
-    try TableWriter.writeTSV(header: ["participant_id", "label", "probability_\(positive)"],
-                             rows: zip(zip(ids, labels), r.probabilities).map { [$0.0, $0.1, TableWriter.cell($1)] }, to: ctx.output("predictions.tsv"))
+    var out = SignalPreparation.replacing(rec, names: names, with: y)
+    out.segments = segments
+    try HDF5Layout.writeContinuous(out, source: (path as NSString).lastPathComponent, to: ctx.output("recording.h5"))
+    try TableWriter.writeTSV(header: ["epochs", "rejected", "kept_seconds", "bad_channels"],
+                             rows: [["\(r.epochs)", "\(r.rejected)", TableWriter.cell(keptSeconds),
+                                     r.badChannels.isEmpty ? "n/a" : r.badChannels.map { "\($0.0) (\($0.1))" }.joined(separator: "; ")]],
+                             to: ctx.output("quality.tsv"))
+    try TableWriter.writeTSV(header: ["onset_s", "reason"], rows: r.rejections.map { [TableWriter.cell($0.onset), $0.reason] }, to: ctx.output("rejections.tsv"))
 }
