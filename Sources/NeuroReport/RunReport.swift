@@ -40,17 +40,37 @@ public enum RunReport {
         }
 
         // Participants.
+        var groupOf = [String: String]()
         if let participants, fm.fileExists(atPath: participants) {
             let table = try TSVTable(path: participants)
+            if let g = table.header.firstIndex(where: { ["group", "diagnosis", "dx"].contains($0.lowercased()) }), let id = table.header.firstIndex(of: "participant_id") {
+                for row in table.rows { groupOf[row[id]] = row[g] }
+            }
             report.heading("Participants")
             report.paragraph("\(table.rows.count) participant(s) in \(participants).")
             if let group = table.header.firstIndex(where: { ["group", "diagnosis", "dx"].contains($0.lowercased()) }) {
-                var perGroup = [String: Int]()
-                for row in table.rows { perGroup[row[group], default: 0] += 1 }
-                report.table(header: [table.header[group], "participants"], rows: perGroup.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
+                let age = table.header.firstIndex { $0.lowercased() == "age" }, sex = table.header.firstIndex { $0.lowercased() == "sex" }
+                let rows = Dictionary(grouping: table.rows, by: { $0[group] }).sorted { $0.key < $1.key }.map { name, members -> [String] in
+                    var row = [name, "\(members.count)"]
+                    if let age {
+                        let v = members.compactMap { Double($0[age]) }
+                        let m = v.reduce(0, +) / Double(max(1, v.count))
+                        let sd = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, v.count - 1))).squareRoot()
+                        row.append(v.isEmpty ? "n/a" : String(format: "%.1f ± %.1f", m, sd))
+                    }
+                    if let sex {
+                        row.append(Dictionary(grouping: members, by: { $0[sex] }).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.count)" }.joined(separator: ", "))
+                    }
+                    return row
+                }
+                report.table(header: [table.header[group], "participants"] + (age != nil ? ["age (mean ± SD)"] : []) + (sex != nil ? ["sex"] : []), rows: rows,
+                             caption: "Participants per group.")
             }
             report.table(header: table.header, rows: table.rows, limit: 50)
         }
+
+        try dataQualitySection(&report, derivatives: derivatives, files: files)
+        try summarySection(&report, derivatives: derivatives, files: files)
 
         // Classification results.
         for path in files where path.hasPrefix("group/") && path.hasSuffix("_results.json") {
@@ -112,9 +132,10 @@ public enum RunReport {
             }
         }
 
-        // Group tables.
+        // Group tables, with the distribution of each numeric column per group when participants have groups.
         for path in files where path.hasPrefix("group/") && path.hasSuffix(".tsv") {
             let table = try TSVTable(path: derivatives + "/" + path)
+            if !groupOf.isEmpty { featureDistributions(&report, table, path: path, groupOf: groupOf) }
             report.heading("Table \(path)")
             report.table(header: table.header, rows: table.rows, limit: 40, caption: "\(table.rows.count) rows")
         }
@@ -133,6 +154,9 @@ public enum RunReport {
                       ("Features", "\(r.member("features")?.doubleValue.map { Int($0) } ?? 0)"),
                       ("Classifier", r.member("classifier")?.stringValue ?? ""),
                       ("Cross-validation", "\(cv?.member("repeats")?.doubleValue.map { Int($0) } ?? 0) × stratified \(cv?.member("folds")?.doubleValue.map { Int($0) } ?? 0)-fold over participants"),
+                      ("Input", r.member("input")?.stringValue ?? ""),
+                      ("Regularisation C", regularisationText(r.member("regularisation"))),
+                      ("Probability calibration (in-fold)", r.member("calibration")?.stringValue ?? "none"),
                       ("MI screening in training folds", r.member("screening")?.member("top")?.doubleValue.map { "top \(Int($0)) by \(r.member("screening")?.member("method")?.stringValue ?? "")" } ?? "none"),
                       ("Permutation p (AUROC)", r.member("permutation_p_auroc")?.doubleValue.map { String(format: "%.3f", $0) } ?? "not run")])
         var rows = [[String]]()
@@ -160,9 +184,115 @@ public enum RunReport {
                                         xLabel: "mean predicted probability", yLabel: "observed rate"),
                           caption: "Reliability diagram: out-of-fold probabilities in deciles against the observed rate of the positive class.")
         }
+        if let roc = r.member("roc") {
+            func values(_ k: String) -> [Double] { roc.member(k)?.arrayValue?.map { $0.doubleValue ?? .nan } ?? [] }
+            let grid = values("grid_fpr"), lower = values("tpr_lower"), upper = values("tpr_upper")
+            var series = [SVGPlot.Series(name: "out-of-fold ROC", x: values("fpr"), y: values("tpr"))]
+            if grid.count == lower.count, grid.count == upper.count, lower.allSatisfy(\.isFinite) {
+                series.append(SVGPlot.Series(name: "95% bootstrap band", x: grid, y: zip(lower, upper).map { ($0 + $1) / 2 }, lower: lower, upper: upper))
+            }
+            series.append(SVGPlot.Series(name: "chance", x: [0, 1], y: [0, 1]))
+            report.figure(SVGPlot.lines(series, xLabel: "false-positive rate", yLabel: "true-positive rate"),
+                          caption: "ROC of the out-of-fold probabilities (mean over repeats), with the 2.5–97.5 percentile band of the true-positive rate over participant bootstrap resamples.")
+        }
+        if let confusion = r.member("confusion"), let labels = confusion.member("labels")?.arrayValue?.compactMap(\.stringValue), labels.count == 2,
+           let matrix = confusion.member("matrix")?.arrayValue?.map({ $0.arrayValue?.compactMap(\.doubleValue).map { Int($0) } ?? [] }), matrix.count == 2 {
+            report.table(header: ["true \\ predicted", labels[0], labels[1]], rows: (0..<2).map { i in [labels[i]] + matrix[i].map(String.init) },
+                         caption: "Confusion matrix of the out-of-fold probabilities at threshold \(confusion.member("threshold")?.doubleValue.map { String($0) } ?? "0.5").")
+        }
+        if let sites = r.member("held_out_sites")?.arrayValue, !sites.isEmpty {
+            report.table(header: ["held-out site", "participants", "AUROC", "accuracy"], rows: sites.map { s in
+                [s.member("site")?.stringValue ?? "", s.member("participants")?.doubleValue.map { "\(Int($0))" } ?? "",
+                 s.member("auroc")?.doubleValue.map { String(format: "%.3f", $0) } ?? "n/a (one class)", s.member("accuracy")?.doubleValue.map { String(format: "%.3f", $0) } ?? "n/a"]
+            }, caption: "Leave-one-site-out: trained on the other sites, tested on this one.")
+        }
+        if case .object(let selected)? = r.member("screening")?.member("selected_in_folds"), !selected.isEmpty {
+            let total = (r.member("fold_auroc")?.arrayValue?.count).map(String.init) ?? "?"
+            report.table(header: ["feature (MI ranking)", "training folds that kept it"], rows: selected.prefix(20).map { [$0.0, $0.1.doubleValue.map { "\(Int($0))" } ?? ""] },
+                         caption: "Features most often kept by the in-fold MI screening (out of about \(total) folds).")
+        }
         let folds = r.member("fold_auroc")?.arrayValue?.compactMap(\.doubleValue) ?? []
         if !folds.isEmpty {
             report.figure(SVGPlot.bars(folds.indices.map { "\($0 + 1)" }, folds, yLabel: "AUROC", yRange: (0, 1)), caption: "AUROC of each test fold (all repeats).")
         }
+    }
+
+    static func regularisationText(_ v: JSONValue?) -> String {
+        guard let v, v != .null else { return "n/a" }
+        let chosen: String
+        if case .object(let m)? = v.member("chosen_in_folds"), !m.isEmpty {
+            chosen = " (chosen in folds: " + m.map { "C=\($0.0) ×\($0.1.doubleValue.map { Int($0) } ?? 0)" }.joined(separator: ", ") + ")"
+        } else { chosen = "" }
+        if let c = v.member("c")?.doubleValue { return "\(c)\(chosen)" }
+        return "nested 3-fold CV\(chosen)"
+    }
+
+    /// Per-participant data quality from the reject-artifacts stage's quality.tsv files.
+    static func dataQualitySection(_ report: inout HTMLReport, derivatives: String, files: [String]) throws {
+        let paths = files.filter { !$0.hasPrefix("group/") && $0.hasSuffix("_quality.tsv") }
+        guard !paths.isEmpty else { return }
+        var rows = [[String]]()
+        var (epochs, rejected, withBad) = (0, 0, 0)
+        for path in paths {
+            let table = try TSVTable(path: derivatives + "/" + path)
+            guard let row = table.rows.first else { continue }
+            func cell(_ name: String) -> String { table.header.firstIndex(of: name).map { row[$0] } ?? "n/a" }
+            epochs += Int(cell("epochs")) ?? 0
+            rejected += Int(cell("rejected")) ?? 0
+            if cell("bad_channels") != "n/a" { withBad += 1 }
+            rows.append([String(path.split(separator: "/").first ?? ""), cell("epochs"), cell("rejected"), cell("kept_seconds"), cell("bad_channels")])
+        }
+        report.heading("Data quality")
+        report.paragraph("\(rejected) of \(epochs) epochs rejected (\(epochs > 0 ? String(format: "%.1f", 100 * Double(rejected) / Double(epochs)) : "0")%) over \(rows.count) recording(s); \(withBad) recording(s) with bad channels (flagged, not interpolated).")
+        report.table(header: ["participant", "epochs", "rejected", "clean seconds", "bad channels"], rows: rows, caption: "Artifact rejection per recording (reject-artifacts stage).")
+    }
+
+    /// Box plots per group of each numeric column of a participant table (values averaged over a participant's rows,
+    /// e.g. channels, then z-scored across participants so columns share an axis).
+    static func featureDistributions(_ report: inout HTMLReport, _ table: TSVTable, path: String, groupOf: [String: String]) {
+        guard let id = table.header.firstIndex(of: "participant_id") else { return }
+        let numeric = table.header.indices.filter { c in c != id && table.rows.allSatisfy { TSVTable.isMissing($0[c]) || Double($0[c]) != nil } && table.rows.contains { Double($0[c]) != nil } }
+        guard !numeric.isEmpty, numeric.count <= 12 else { return }
+        var sums = [String: [Double]](), counts = [String: [Double]]()
+        for row in table.rows {
+            var s = sums[row[id]] ?? [Double](repeating: 0, count: numeric.count), n = counts[row[id]] ?? s
+            for (k, c) in numeric.enumerated() { if let v = Double(row[c]), v.isFinite { s[k] += v; n[k] += 1 } }
+            sums[row[id]] = s; counts[row[id]] = n
+        }
+        let participants = sums.keys.filter { groupOf[$0] != nil }.sorted()
+        let groups = Array(Set(participants.compactMap { groupOf[$0] })).sorted()
+        guard groups.count >= 2, participants.count >= 4 else { return }
+        var values = [[[Double]]]()
+        for k in numeric.indices {
+            let v = participants.map { p in counts[p]![k] > 0 ? sums[p]![k] / counts[p]![k] : .nan }
+            let finite = v.filter(\.isFinite)
+            let mean = finite.reduce(0, +) / Double(max(1, finite.count))
+            let sd = (finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, finite.count - 1))).squareRoot()
+            values.append(groups.map { g in participants.indices.filter { groupOf[participants[$0]] == g }.map { sd > 0 ? (v[$0] - mean) / sd : 0 } })
+        }
+        report.figure(SVGPlot.boxes(categories: numeric.map { table.header[$0] }, groups: groups, values: values, yLabel: "z-score across participants"),
+                      caption: "\(path): each column's participant values (mean over the participant's rows), z-scored across participants, per group.")
+    }
+
+    /// One row per participant-level model: the headline numbers a reader compares first.
+    static func summarySection(_ report: inout HTMLReport, derivatives: String, files: [String]) throws {
+        var rows = [[String]]()
+        for path in files where path.hasPrefix("group/") && path.hasSuffix("_results.json") {
+            let r = try JSONValue.parse(String(contentsOfFile: derivatives + "/" + path, encoding: .utf8))
+            guard r.member("kind") == .string("participant-classification") else { continue }
+            func metric(_ m: JSONValue?) -> String {
+                guard let v = m?.member("value")?.doubleValue else { return "n/a" }
+                let ci = m?.member("ci95")?.arrayValue?.compactMap(\.doubleValue) ?? []
+                return String(format: "%.2f", v) + (ci.count == 2 ? String(format: " (%.2f–%.2f)", ci[0], ci[1]) : "")
+            }
+            let stage = String(path.dropFirst("group/".count).dropLast("_results.json".count))
+            rows.append([stage, r.member("model")?.stringValue ?? "logistic", r.member("input")?.stringValue ?? "",
+                         metric(r.member("metrics")?.member("auroc")), metric(r.member("metrics")?.member("balanced_accuracy")),
+                         metric(r.member("metrics")?.member("ece")), metric(r.member("baseline")?.member("auroc"))])
+        }
+        guard !rows.isEmpty else { return }
+        report.heading("Summary")
+        report.table(header: ["model stage", "classifier", "input", "AUROC (95% CI)", "balanced accuracy", "calibration error (ECE)", "age/sex baseline AUROC"],
+                     rows: rows, caption: "Out-of-fold results of every participant-level model; details in the sections below. An interval that includes 0.5 is not evidence of discrimination.")
     }
 }

@@ -69,6 +69,44 @@ public enum SVGPlot {
         return svg + "</svg>"
     }
 
+    /// Box plots of several groups side by side for each category (e.g. a feature's values in controls and MCI):
+    /// `values[category][group]`; box = quartiles, line = median, whiskers = the most extreme values within 1.5 IQR,
+    /// points beyond them drawn as circles.
+    public static func boxes(categories: [String], groups: [String], values: [[[Double]]], yLabel: String) -> String {
+        let all = values.flatMap { $0.flatMap { $0 } }.filter(\.isFinite)
+        guard !categories.isEmpty, let lo = all.min(), let hi = all.max() else { return emptyFigure("no data") }
+        let pad = hi > lo ? (hi - lo) * 0.05 : 1
+        let (ya, yb) = (lo - pad, hi + pad)
+        let slot = (width - left - right) / Double(categories.count)
+        let py = { (y: Double) in top + (1 - (y - ya) / (yb - ya)) * (height - top - bottom) }
+        var svg = open() + axes(xa: 0, xb: 1, ya: ya, yb: yb, px: { left + $0 * (width - left - right) }, py: py, xLabel: "", yLabel: yLabel, xTicks: false)
+        let boxWidth = slot * 0.7 / Double(max(1, groups.count))
+        for (i, category) in categories.enumerated() {
+            for (g, raw) in values[i].enumerated() {
+                let v = raw.filter(\.isFinite).sorted()
+                guard !v.isEmpty else { continue }
+                func quantile(_ q: Double) -> Double {
+                    let h = q * Double(v.count - 1), k = Int(h)
+                    return k + 1 < v.count ? v[k] + (h - Double(k)) * (v[k + 1] - v[k]) : v[k]
+                }
+                let (q1, median, q3) = (quantile(0.25), quantile(0.5), quantile(0.75))
+                let reach = 1.5 * (q3 - q1)
+                let low = v.first { $0 >= q1 - reach } ?? q1, high = v.last { $0 <= q3 + reach } ?? q3
+                let x = left + Double(i) * slot + slot * 0.15 + Double(g) * boxWidth, cx = x + boxWidth * 0.45
+                let colour = palette[g % palette.count]
+                svg += "<line x1=\"\(f(cx))\" x2=\"\(f(cx))\" y1=\"\(f(py(low)))\" y2=\"\(f(py(high)))\" stroke=\"\(colour)\" stroke-width=\"1.2\"/>"
+                svg += "<rect x=\"\(f(x))\" y=\"\(f(py(q3)))\" width=\"\(f(boxWidth * 0.9))\" height=\"\(f(max(0.5, py(q1) - py(q3))))\" fill=\"\(colour)\" fill-opacity=\"0.25\" stroke=\"\(colour)\"/>"
+                svg += "<line x1=\"\(f(x))\" x2=\"\(f(x + boxWidth * 0.9))\" y1=\"\(f(py(median)))\" y2=\"\(f(py(median)))\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
+                for o in v where o < low || o > high {
+                    svg += "<circle cx=\"\(f(cx))\" cy=\"\(f(py(o)))\" r=\"2.2\" fill=\"none\" stroke=\"\(colour)\"/>"
+                }
+            }
+            svg += "<text x=\"\(f(left + Double(i) * slot + slot * 0.5))\" y=\"\(f(height - bottom + 16))\" font-size=\"11\" text-anchor=\"middle\">\(HTMLReport.escape(category))</text>"
+        }
+        svg += legend(groups)
+        return svg + "</svg>"
+    }
+
     static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
     static func open() -> String {
