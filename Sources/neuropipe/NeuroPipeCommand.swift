@@ -9,4 +9,9 @@ struct NeuroPipe: ParsableCommand {
         version: NeuroPipeVersion.current,
         subcommands: [InfoCommand.self, ConvertCommand.self, PSDCommand.self, BandpowerCommand.self, FilterCommand.self, EpochsCommand.self, CovarianceCommand.self, ClassifyCommand.self, ScreenCommand.self, SRMCommand.self, ReportCommand.self, SimulateCommand.self,
                       RunCommand.self, ValidateCommand.self, StagesCommand.self, CacheCommand.self])
+
+    static func main() {
+        configureAllocatorForLargeBuffers()
+        main(nil)
+    }
 }
