@@ -127,7 +127,7 @@ extension HDF5Layout {
         try w.setAttribute("tmin", .number(tmin))
         if !dropLog.isEmpty { try w.setAttribute("drop_log", .array(dropLog.map { .string($0) })) }
         for (k, v) in settings where v != .null { try w.setAttribute(k, v) }
-        try w.writeDoubles("/X", data, shape: [trials, channels, samples], storage: .compressed)
+        try w.writeDoubles("/X", data, shape: [trials, channels, samples], storage: .contiguous)   // signals barely deflate; see writeContinuous
         try w.writeStrings("/y", labels)
         try w.writeStrings("/groups", groups)
         try w.writeDoubles("/onsets", onsets, shape: [onsets.count])
