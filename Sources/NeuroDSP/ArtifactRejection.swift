@@ -41,8 +41,7 @@ public enum ArtifactRejection {
             let m = row.reduce(0, +) / Double(max(1, row.count))
             sd[c] = (row.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, row.count))).squareRoot()
         }
-        let sortedSD = sd.sorted()
-        let median = sortedSD.isEmpty ? 0 : sortedSD.count % 2 == 1 ? sortedSD[sortedSD.count / 2] : (sortedSD[sortedSD.count / 2 - 1] + sortedSD[sortedSD.count / 2]) / 2
+        let median = sd.isEmpty ? 0 : OrderStatistics.median(sd)
         var bad = [(String, String)](), good = [Int]()
         for c in 0..<x.rows {
             if sd[c] < settings.flat { bad.append((channelNames[c], "flat: SD \(format(sd[c])) < \(format(settings.flat))")) }

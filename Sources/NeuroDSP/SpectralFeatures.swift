@@ -79,11 +79,7 @@ public enum SpectralFeatures {
         return (-slope, offset)
     }
 
-    static func median(_ v: [Double]) -> Double {
-        let s = v.sorted()
-        guard !s.isEmpty else { return .nan }
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
+    static func median(_ v: [Double]) -> Double { OrderStatistics.median(v) }
 
     /// One-sided amplitude (|X|·2/N, DC and Nyquist not doubled) and phase (radians) spectra of each row.
     public static func amplitudePhase(_ x: Matrix, sampleRate: Double) throws -> (freqs: [Double], amplitude: Matrix, phase: Matrix) {

@@ -267,9 +267,12 @@ public final class PipelineRunner: @unchecked Sendable {
             }
         }
 
-        // Participant level, `jobs` recordings at a time.
+        // Participant level, `jobs` recordings at a time. BLAS runs single-threaded here: the parallelism is over
+        // recordings, and OpenBLAS threads spinning on small per-epoch matrices cost more than they compute.
         let queue = UncheckedSendableBox(Lock())
         nonisolated(unsafe) var next = 0
+        let blasThreads = BLASThreads.current
+        BLASThreads.set(1)
         parallelFor(max(1, min(jobs, units.count))) { _ in
             while true {
                 let i: Int? = queue.value.withLock { defer { next += 1 }; return next < self.units.count && !stopped.value.withLock({ stop }) ? next : nil }
@@ -336,6 +339,8 @@ public final class PipelineRunner: @unchecked Sendable {
                 }
             }
         }
+
+        BLASThreads.set(blasThreads)
 
         // Group level: all recordings' outputs, in unit order; `per: participant` stages once per participant.
         var groupProduced = [String: [(path: String, participant: String?)]]()
