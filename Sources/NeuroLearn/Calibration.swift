@@ -3,6 +3,8 @@ import NeuroCore
 
 /// Maps a classifier's score for the positive class to a calibrated probability; fitted on scores the classifier
 /// gave to samples it was not trained on (inner cross-validation), as scikit-learn's `CalibratedClassifierCV`.
+/// Both maps are non-decreasing: unlike scikit-learn, a Platt fit with a decreasing slope becomes the constant
+/// positive rate, so calibration can flatten a ranking but never reverse it.
 public enum ProbabilityCalibration: String, CaseIterable, Sendable {
     case none, platt, isotonic
 
@@ -15,7 +17,12 @@ public enum ProbabilityCalibration: String, CaseIterable, Sendable {
         case .none: return .identity
         case .platt:
             let (a, b) = PlattScaling.fit(scores: scores, truth: truth)
-            return .sigmoid(a: a, b: b)
+            guard a > 0 else { return .sigmoid(a: a, b: b) }
+            // A decreasing fit would reverse the classifier's ranking. With little signal, inner-CV scores are
+            // often anti-correlated with the truth (the class balance of each inner training set shifts against
+            // its test part), and scikit-learn's unconstrained fit then turns chance into AUROC well below 0.5.
+            // The optimum under a ≤ 0 is then on the boundary: a = 0, b from the smoothed positive rate.
+            return .sigmoid(a: 0, b: PlattScaling.flatIntercept(truth: truth))
         case .isotonic:
             let (x, y) = IsotonicCalibration.fit(scores: scores, truth: truth)
             return .stepwise(x: x, y: y)
@@ -51,7 +58,15 @@ public enum FittedCalibration: Sendable, Equatable {
 /// cross-entropy is minimised by Newton's method with a backtracking line search (Lin, Lin & Weng 2007), which
 /// reaches the optimum scikit-learn's L-BFGS approximates.
 public enum PlattScaling {
-    /// (a, b) of P(positive | s) = 1/(1+exp(a·s+b)).
+    /// b of the constant map 1/(1+exp(b)) = the smoothed positive rate (the optimum with a fixed at 0).
+    public static func flatIntercept(truth: [Bool]) -> Double {
+        let positives = Double(truth.filter { $0 }.count), negatives = Double(truth.count) - positives
+        let hi = (positives + 1) / (positives + 2), lo = 1 / (negatives + 2)
+        let mean = (positives * hi + negatives * lo) / Double(truth.count)
+        return log((1 - mean) / mean)
+    }
+
+    /// (a, b) of P(positive | s) = 1/(1+exp(a·s+b)), exactly as scikit-learn (no constraint on the sign of a).
     public static func fit(scores: [Double], truth: [Bool]) -> (a: Double, b: Double) {
         let peak = scores.reduce(0) { max($0, abs($1)) }
         let scale = peak >= 30 ? peak : 1

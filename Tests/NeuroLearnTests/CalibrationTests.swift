@@ -47,3 +47,16 @@ struct CalibrationTests {
         #expect(throws: InputError.self) { try ProbabilityCalibration.platt.fit(scores: [0.1, 0.2], truth: [true]) }
     }
 }
+
+/// Scores anti-correlated with the truth: scikit-learn's Platt fit would invert them; ours becomes flat.
+struct MonotoneCalibrationTests {
+    @Test func plattNeverReversesTheRanking() throws {
+        let scores = (0..<40).map { Double($0) / 10 }, truth = (0..<40).map { $0 < 25 }
+        let raw = PlattScaling.fit(scores: scores, truth: truth)
+        #expect(raw.a > 0, "the unconstrained optimum is decreasing here")
+        let fitted = try ProbabilityCalibration.platt.fit(scores: scores, truth: truth)
+        #expect(fitted.probability(0) == fitted.probability(4))
+        let rate = (25.0 * 26 / 27 + 15.0 / 17) / 40
+        #expect(abs(fitted.probability(1) - rate) < 1e-12)
+    }
+}
