@@ -25,6 +25,12 @@ static inline hid_t neuropipe_H5T_NATIVE_UINT64(void) { return H5T_NATIVE_UINT64
 static inline hid_t neuropipe_H5T_C_S1(void) { return H5T_C_S1; }
 static inline hid_t neuropipe_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 static inline size_t neuropipe_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t neuropipe_H5T_STD_REF_OBJ(void) { return H5T_STD_REF_OBJ; }
+/* The path of the object an object reference points to (MATLAB v7.3 cell and struct-array fields are such
+   references into /#refs#); returns the name length, or a negative value on failure. */
+static inline ssize_t neuropipe_reference_name(hid_t loc, const hobj_ref_t *ref, char *name, size_t size) {
+    return H5Rget_name(loc, H5R_OBJECT, ref, name, size);
+}
 /* Silence libhdf5's own stderr error printing; NeuroPipe turns the error stack into Swift errors. */
 static inline herr_t neuropipe_H5_silence_errors(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

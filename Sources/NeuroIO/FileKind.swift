@@ -30,7 +30,10 @@ public enum FileKind: String, Sendable {
             let le = UInt32(first[0]) | UInt32(first[1]) << 8 | UInt32(first[2]) << 16 | UInt32(first[3]) << 24
             if [348, 540].contains(le) || [348, 540].contains(le.byteSwapped) { return .nifti }
         }
+        if try file.read(at: 0, count: min(10, file.size), field: "magic") == Array("MATLAB 5.0".utf8) {
+            throw InputError(file: path, field: "magic", message: "is a MATLAB v5 MAT-file (e.g. an EEGLAB .set saved in the default format); only MATLAB v7.3 (HDF5) sets are read: re-save in EEGLAB with pop_saveset(EEG, 'filename', F, 'version', '7.3') or convert to EDF")
+        }
         throw InputError(file: path, field: "magic",
-                         message: "not a recognised format; expected EDF, BDF, NIfTI-1/2 (.nii, .nii.gz, .hdr), HDF5 or a timestamps CSV")
+                         message: "not a recognised format; expected EDF, BDF, NIfTI-1/2 (.nii, .nii.gz, .hdr), HDF5 (incl. EEGLAB v7.3 .set) or a timestamps CSV")
     }
 }

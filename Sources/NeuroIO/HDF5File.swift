@@ -395,6 +395,34 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
+    /// The paths of the objects an object-reference dataset points to, flattened in storage order (MATLAB v7.3
+    /// writes cell arrays and struct-array fields this way, into `/#refs#`).
+    public func referencedPaths(_ object: String) throws -> [String] {
+        try HDF5Library.call {
+            let did = try openDataset(object)
+            defer { H5Dclose(did) }
+            let type = H5Dget_type(did)
+            defer { H5Tclose(type) }
+            guard H5Tget_class(type) == H5T_REFERENCE else {
+                throw HDF5Error(file: path, object: object, message: "is not a dataset of object references")
+            }
+            let space = H5Dget_space(did)
+            defer { H5Sclose(space) }
+            let n = HDF5File.dims(space).reduce(1, *)
+            var refs = [hobj_ref_t](repeating: 0, count: n)
+            if n > 0 {
+                guard H5Dread(did, neuropipe_H5T_STD_REF_OBJ(), neuropipe_H5S_ALL(), neuropipe_H5S_ALL(), neuropipe_H5P_DEFAULT(), &refs) >= 0 else { throw fail(object) }
+            }
+            return try refs.map { ref in
+                var r = ref
+                var buffer = [CChar](repeating: 0, count: 1024)
+                let length = neuropipe_reference_name(did, &r, &buffer, buffer.count)
+                guard length > 0, length < buffer.count else { throw HDF5Error(file: path, object: object, message: "holds a reference that resolves to no object") }
+                return String(cString: buffer)
+            }
+        }
+    }
+
     /// Attributes of the group or dataset at `object`.
     public func attributes(of object: String) throws -> [(String, JSONValue)] {
         try HDF5Library.call {

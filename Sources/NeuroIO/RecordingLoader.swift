@@ -1,14 +1,19 @@
 import Foundation
 import NeuroCore
 
-/// Loads a continuous recording from EDF/BDF or from NeuroPipe's HDF5 continuous layout.
+/// Loads a continuous recording from EDF/BDF, an EEGLAB v7.3 .set, a timestamps CSV or NeuroPipe's HDF5 continuous layout.
 public enum RecordingLoader {
     public static func load(path: String) throws -> Recording {
         switch try FileKind.detect(path: path) {
         case .edf, .bdf:
             return try EDFReader(path: path).readRecording()
         case .hdf5:
-            do { return try loadContinuousHDF5(HDF5File(path: path)) } catch let e as HDF5Error { throw e.inputError }
+            do {
+                // MATLAB v7.3 files (EEGLAB .set) are HDF5 behind a 512-byte text header naming MATLAB.
+                let head = try ReadOnlyFile(path: path).read(at: 0, count: 10, field: "magic")
+                if head == Array("MATLAB 7.3".utf8) { return try EEGLABReader.read(HDF5File(path: path)) }
+                return try loadContinuousHDF5(HDF5File(path: path))
+            } catch let e as HDF5Error { throw e.inputError }
         case .csv:
             return try CSVRecording.read(path: path).recording
         case .nifti:

@@ -125,7 +125,7 @@ public struct PipelineSpec: Sendable {
         }
         return PipelineSpec(name: value.member("name")?.stringValue ?? (path as NSString).lastPathComponent, datatype: datatype,
                             suffix: inputs?.member("suffix")?.stringValue ?? datatype,
-                            extensions: inputs?.member("extensions")?.arrayValue?.compactMap(\.stringValue) ?? [".edf", ".bdf"],
+                            extensions: inputs?.member("extensions")?.arrayValue?.compactMap(\.stringValue) ?? [".edf", ".bdf", ".set"],
                             files: (inputs?.member("files")?.arrayValue?.compactMap(\.stringValue) ?? []).map(resolve),
                             bids: inputs?.member("bids")?.stringValue.map(resolve), folder: inputs?.member("folder")?.stringValue.map(resolve),
                             stages: stages, path: path)
