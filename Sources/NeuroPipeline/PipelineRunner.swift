@@ -172,6 +172,25 @@ public final class PipelineRunner: @unchecked Sendable {
         if let hash { try cache.memo.remember(dest, hash: hash) }
     }
 
+    /// File parameters (e.g. an atlas): each path is resolved against the spec's folder, then the dataset root, and
+    /// its content hash joins the cache key (an edited file must not be served from a stale entry). Returns the
+    /// parameters the stage runs with (resolved absolute paths); the key keeps the text as written.
+    func resolveFileParameters(_ type: StageType, _ params: [String: JSONValue], stage: PipelineSpec.Stage,
+                               hashes: inout [(String, ContentHash)]) throws -> [String: JSONValue] {
+        var resolved = params
+        for p in type.parameters where p.kind == .file {
+            guard let text = params[p.name]?.stringValue else { continue }
+            let candidates = text.hasPrefix("/") ? [text]
+                : [((spec.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(text)] + (sourceDataset.map { [($0 as NSString).appendingPathComponent(text)] } ?? [])
+            guard let path = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
+                throw InputError(file: spec.path, field: "stage \(stage.id) with.\(p.name)", message: "no readable file \(text) (tried \(candidates.joined(separator: ", ")))")
+            }
+            hashes.append(("file:" + p.name, try cache.memo.hash(of: path)))
+            resolved[p.name] = .string(URL(fileURLWithPath: path).standardizedFileURL.path)
+        }
+        return resolved
+    }
+
     /// Runs (or finds in the cache) one group-level stage over every recording, or over one participant's
     /// (`scope`). In a dry run nothing is built: the entry is the cache hit, if any, and `built` = would run.
     func runGroupStage(_ stage: PipelineSpec.Stage, type: StageType, scope: String?, outputsByUnit: [Int: [String: (path: String, hash: ContentHash)]],
@@ -205,13 +224,14 @@ public final class PipelineRunner: @unchecked Sendable {
             inputs[name] = files; who[name] = parts
         }
         let params = registry.resolvedParameters(type, stage.parameters)
+        let runParams = try resolveFileParameters(type, params, stage: stage, hashes: &hashes)
         if let scope, type.usesParticipant { hashes.append(("participant", ContentHash.of(scope))) }
         let key = CacheStore.key(stage: type.name, version: type.version, parameters: .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), inputs: hashes)
         if dryRun { let hit = cache.lookup(key); return (hit, hit == nil, key) }
         let (entry, built) = try cache.entry(for: key, record: [("stage", .string(type.name)), ("stage_version", .string(type.version)), ("stage_id", .string(stage.id))]
                                              + (scope.map { [("participant", JSONValue.string($0))] } ?? []) + [
                                                                 ("parameters", .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))]) { dir in
-            try type.run(StageContext(inputs: inputs, parameters: params, outputDirectory: dir, participant: scope, inputParticipants: who))
+            try type.run(StageContext(inputs: inputs, parameters: runParams, outputDirectory: dir, participant: scope, inputParticipants: who))
         }
         return (entry, built, key)
     }
@@ -300,6 +320,7 @@ public final class PipelineRunner: @unchecked Sendable {
                         }
                         if unresolved { add(StageRecord(stage: stage.id, participant: unit.stem, status: .planned, seconds: 0, error: "waits for upstream outputs")); continue }
                         let params = self.registry.resolvedParameters(type, stage.parameters)
+                        let runParams = try self.resolveFileParameters(type, params, stage: stage, hashes: &hashes)
                         if type.usesParticipant { hashes.append(("participant", ContentHash.of(unit.participant))) }
                         let key = CacheStore.key(stage: type.name, version: type.version, parameters: .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), inputs: hashes)
                         if self.dryRun {
@@ -317,7 +338,7 @@ public final class PipelineRunner: @unchecked Sendable {
                             ("participant", .string(unit.participant)), ("parameters", .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),
                             ("inputs", .array(hashes.map { .array([.string($0.0), .string($0.1.description)]) })),
                         ]) { dir in
-                            try type.run(StageContext(inputs: inputs, parameters: params, outputDirectory: dir, participant: unit.participant, inputParticipants: [:]))
+                            try type.run(StageContext(inputs: inputs, parameters: runParams, outputDirectory: dir, participant: unit.participant, inputParticipants: [:]))
                         }
                         manifests.merge(self.recordedHashes(entry)) { a, _ in a }
                         for o in type.outputs {

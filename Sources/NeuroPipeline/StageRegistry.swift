@@ -15,6 +15,8 @@ public struct StageParameter: Sendable {
         case number, integer, bool, text
         /// An integer or a keyword (classify's order: 3, auto or grid).
         case integerOrText = "integer or text"
+        /// A path, relative to the spec's folder or the dataset root; its content is part of the cache key.
+        case file
     }
     public let name: String
     public let defaultValue: JSONValue
@@ -41,10 +43,10 @@ public struct StageParameter: Sendable {
         let ok: Bool
         switch (kind, value) {
         case (_, .null): ok = true
-        case (.number, .number), (.number, .int), (.integer, .int), (.bool, .bool), (.text, .string), (.integerOrText, .int), (.integerOrText, .string): ok = true
+        case (.number, .number), (.number, .int), (.integer, .int), (.bool, .bool), (.text, .string), (.integerOrText, .int), (.integerOrText, .string), (.file, .string): ok = true
         default: ok = false
         }
-        let what = [Kind.number: "a number", .integer: "an integer", .bool: "true or false", .text: "text", .integerOrText: "an integer or a keyword"][kind]!
+        let what = [Kind.number: "a number", .integer: "an integer", .bool: "true or false", .text: "text", .integerOrText: "an integer or a keyword", .file: "a file path"][kind]!
         return ok ? nil : "expected \(what)\(unit.isEmpty ? "" : " (\(unit))")"
     }
 }
@@ -103,7 +105,7 @@ public struct StageRegistry: Sendable {
     /// Every stage type NeuroPipe offers.
     public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage, joinParticipantsStage,
                                                    resampleStage, spectralFeaturesStage, connectivityStage, convertStage, screenStage, classifyTableStage,
-                                                   classifyCovariancesStage, rejectArtifactsStage])
+                                                   classifyCovariancesStage, rejectArtifactsStage, regionTimeSeriesStage, partialCorrelationStage, recurrenceStage])
 
     /// Parameters with defaults filled in, checked against the declared ones.
     public func resolvedParameters(_ type: StageType, _ given: [(String, JSONValue)]) -> [String: JSONValue] {
