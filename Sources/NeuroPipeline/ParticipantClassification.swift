@@ -25,12 +25,14 @@ public enum ParticipantInput: Sendable {
 public enum ParticipantModel: String, CaseIterable, Sendable {
     case logistic
     case tangentLogistic = "ts-lr"
+    case tangentSVM = "ts-svm"
     case mdm
 
     var description: String {
         switch self {
         case .logistic: return "L2 logistic regression (liblinear), balanced class weights; median imputation and standardisation fitted per training fold"
         case .tangentLogistic: return "tangent space at the training fold's Riemannian mean + L2 logistic regression (liblinear), balanced class weights"
+        case .tangentSVM: return "tangent space at the training fold's Riemannian mean + RBF SVM (libsvm, gamma 'scale', probabilities by libsvm's internal Platt scaling), balanced class weights"
         case .mdm: return "minimum distance to the class Riemannian means (MDM), probabilities softmax(−d²)"
         }
     }
@@ -287,9 +289,13 @@ public struct ParticipantClassification: Sendable {
         let trainLabels = train.map { labels[$0] }
         switch input {
         case .covariances(let covs):
-            let fitted: any FittedCovarianceClassifier = model == .mdm
-                ? try MDM().fit(train.map { covs[$0] }, trainLabels)
-                : try TangentSpaceClassifier(LogisticRegression(c: c ?? 1, balancedClassWeights: true)).fit(train.map { covs[$0] }, trainLabels)
+            let trainCovs = train.map { covs[$0] }
+            let fitted: any FittedCovarianceClassifier
+            switch model {
+            case .mdm: fitted = try MDM().fit(trainCovs, trainLabels)
+            case .tangentSVM: fitted = try TangentSpaceClassifier(SupportVectorClassifier(c: c ?? 1, balancedClassWeights: true)).fit(trainCovs, trainLabels)
+            default: fitted = try TangentSpaceClassifier(LogisticRegression(c: c ?? 1, balancedClassWeights: true)).fit(trainCovs, trainLabels)
+            }
             guard let column = fitted.classes.firstIndex(of: positive) else { return test.map { _ in 0 } }
             return try fitted.predictProbability(test.map { covs[$0] }).map { $0[column] }
         case .table(let x, let names):

@@ -39,16 +39,16 @@ let classifyTableStage = StageType(
 }
 
 let classifyCovariancesStage = StageType(
-    name: "classify-covariances", version: "1", level: .group,
-    summary: "Participant-level Riemannian classification (tangent space + logistic regression, or MDM) of one covariance matrix per participant, with the classify-table protocol.",
+    name: "classify-covariances", version: "2", level: .group,
+    summary: "Participant-level Riemannian classification (tangent space + logistic regression or SVM, or MDM) of one covariance matrix per participant, with the classify-table protocol.",
     inputs: [StagePort(name: "covariances", file: "", help: "each participant's HDF5 covariances (the covariance stage with mean: true; its /mean is the participant's matrix)"),
              StagePort(name: "participants", file: "", help: "connect to `participants` (labels, site and baseline covariates)")],
     outputs: participantOutputs,
     parameters: participantProtocolParameters + [
-        StageParameter(name: "model", defaultValue: .string("ts-lr"), unit: "", help: "ts-lr (tangent space at the training fold's Riemannian mean + logistic regression) or mdm")]) { ctx in
+        StageParameter(name: "model", defaultValue: .string("ts-lr"), unit: "", help: "ts-lr or ts-svm (tangent space at the training fold's Riemannian mean + logistic regression or RBF SVM), or mdm")]) { ctx in
     let paths = ctx.inputs["covariances"] ?? [], who = ctx.inputParticipants["covariances"] ?? []
     guard let model = ParticipantModel(rawValue: ctx.string("model") ?? "ts-lr"), model != .logistic else {
-        throw InputError(file: "", field: "with.model", message: "must be ts-lr or mdm")
+        throw InputError(file: "", field: "with.model", message: "must be ts-lr, ts-svm or mdm")
     }
     guard Set(who).count == who.count else {
         throw InputError(file: "", field: "from.covariances", message: "expected one covariance file per participant; some participants have several recordings")

@@ -191,3 +191,40 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
         #expect(zip(raw.roc.tprLower, raw.roc.tprUpper).allSatisfy { $0 <= $1 })
     }
 }
+
+/// Leak detector: every fitted step (imputation, scaling, screening, C by inner CV, calibration, tangent-space
+/// reference, classifier) must see the training fold only. So a test participant's probability must not change
+/// when the *other* test participants' features are replaced by values that encode their labels.
+@Suite struct LeakDetectorTests {
+    @Test func testRowsDoNotInfluenceOneAnother() throws {
+        var rng = SplitMix(seed: 12)
+        let n = 30
+        let labels = (0..<n).map { $0 % 2 == 0 ? "MCI" : "control" }
+        var storage = (0..<(n * 12)).map { _ in rng.gaussian() }
+        for i in 0..<n where i % 5 == 0 { storage[i * 12 + 3] = .nan }    // missing values exercise imputation
+        let x = Matrix(rows: n, cols: 12, storage: storage)
+        let fold = try CrossValidation.stratifiedKFold(labels: labels, k: 5, shuffle: 3)[0]
+        let (probe, others) = (fold.test[0], Array(fold.test.dropFirst()))
+        var leaky = x
+        for i in others { for j in 0..<12 { leaky[i, j] = labels[i] == "MCI" ? 50 + Double(j) : 20 + Double(j) } }
+        for settings in [ParticipantClassification(screenTop: 4, regularisation: nil, calibration: .platt),
+                         ParticipantClassification(regularisation: 1, calibration: .isotonic),
+                         ParticipantClassification(regularisation: 1, calibration: .none)] {
+            var ignored = [String: Int]()
+            let (clean, _) = try settings.fitPredict(.table(x, names: (0..<12).map { "f\($0)" }), train: fold.train, test: fold.test, labels: labels, positive: "MCI", seed: 1, screened: &ignored)
+            let (dirty, _) = try settings.fitPredict(.table(leaky, names: (0..<12).map { "f\($0)" }), train: fold.train, test: fold.test, labels: labels, positive: "MCI", seed: 1, screened: &ignored)
+            #expect(clean[0] == dirty[0], "probe probability moved from \(clean[0]) to \(dirty[0]) when other test rows changed")
+        }
+        // Covariance models: the other test participants' matrices are blown up along their label.
+        let (covs, covLabels) = ParticipantModelTests.covariances(n, effect: 0.3, seed: 5)
+        var leakyCovs = covs
+        for i in others { leakyCovs[i] = (covLabels[i] == "MCI" ? 100.0 : 0.01) * covs[i] }
+        for model in [ParticipantModel.tangentLogistic, .tangentSVM, .mdm] {
+            let settings = ParticipantClassification(model: model, regularisation: model == .mdm ? 1 : nil, calibration: .platt)
+            var ignored = [String: Int]()
+            let (clean, _) = try settings.fitPredict(.covariances(covs), train: fold.train, test: fold.test, labels: covLabels, positive: "MCI", seed: 1, screened: &ignored)
+            let (dirty, _) = try settings.fitPredict(.covariances(leakyCovs), train: fold.train, test: fold.test, labels: covLabels, positive: "MCI", seed: 1, screened: &ignored)
+            #expect(clean[0] == dirty[0], "\(model): probe probability moved from \(clean[0]) to \(dirty[0])")
+        }
+    }
+}
