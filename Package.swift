@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "NeuroReportTests", dependencies: ["NeuroReport", "NeuroCore"]),
         .testTarget(name: "NeuroLatentTests", dependencies: ["NeuroLatent", "NeuroIO", "NeuroCore"]),
         .testTarget(name: "NeuroScreenTests", dependencies: ["NeuroScreen", "NeuroIO", "NeuroCore"]),
-        .testTarget(name: "NeuroPipelineTests", dependencies: ["NeuroPipeline", "NeuroCore", "NeuroIO", "neuropipe"]),
+        .testTarget(name: "NeuroPipelineTests", dependencies: ["NeuroPipeline", "NeuroCore", "NeuroIO", "NeuroScreen", "neuropipe"]),
         .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore", "neuropipe"]),
     ],
     swiftLanguageModes: [.v6]

@@ -61,3 +61,34 @@ extension HDF5Layout {
         try w.commit()
     }
 }
+
+extension HDF5Layout {
+    /// Feature-table layout (`neuropipe.features`): `/X` `[samples × features]` float64 (NaN = missing),
+    /// `/feature_names`, `/sample_ids`, and each participants.tsv column as `/covariates/<name>` (float64 when every
+    /// present value is a number, NaN for missing; else strings). The root attribute `feature_names` is written too
+    /// when it fits an HDF5 attribute comfortably (under 32 kB).
+    public static func writeFeatures(_ x: Matrix, featureNames: [String], sampleIDs: [String], covariates: [(String, [String])],
+                                     source: String, to path: String) throws {
+        let w = try HDF5Writer(path: path)
+        try w.setAttribute("layout", .string("neuropipe.features"))
+        try w.setAttribute("layout_version", .int(1))
+        try w.setAttribute("neuropipe_version", .string(NeuroPipeVersion.current))
+        try w.setAttribute("source", .string(source))
+        if featureNames.reduce(0, { $0 + $1.utf8.count + 16 }) < 32_000 {
+            try w.setAttribute("feature_names", .array(featureNames.map { .string($0) }))
+        }
+        try w.writeDoubles("/X", x.storage, shape: [x.rows, x.cols])
+        try w.writeStrings("/feature_names", featureNames)
+        try w.writeStrings("/sample_ids", sampleIDs)
+        if !covariates.isEmpty { try w.createGroup("/covariates") }
+        for (name, cells) in covariates {
+            let present = cells.filter { !TSVTable.isMissing($0) }
+            if !present.isEmpty, present.allSatisfy({ Double($0) != nil }) {
+                try w.writeDoubles("/covariates/" + name, cells.map { TSVTable.isMissing($0) ? .nan : Double($0)! }, shape: [cells.count])
+            } else {
+                try w.writeStrings("/covariates/" + name, cells)
+            }
+        }
+        try w.commit()
+    }
+}

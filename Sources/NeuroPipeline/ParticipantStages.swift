@@ -180,3 +180,32 @@ extension ParticipantClassification.Result {
         return .object(members)
     }
 }
+
+let featureMatrixStage = StageType(
+    name: "feature-matrix", version: "1", level: .group,
+    summary: "The group feature table as one row per participant (long tables widened to feature[key]) with the participants.tsv columns: HDF5 (neuropipe.features, for `neuropipe screen` and h5py) and TSV.",
+    inputs: [StagePort(name: "table", file: "", help: "group table with participant_id (e.g. concat-tables)"),
+             StagePort(name: "participants", file: "", help: "connect to `participants` (covariates and labels)")],
+    outputs: [StagePort(name: "features", file: "features.h5", help: "/X [participants × features], /feature_names, /sample_ids, /covariates/<column> (data-schemas/hdf5-features.schema.json)"),
+              StagePort(name: "table", file: "features.tsv", help: "participant_id, the participants.tsv columns, then one column per feature")],
+    parameters: []) { ctx in
+    guard ctx.inputs["table"]?.count == 1 else {
+        throw InputError(file: "", field: "from.table", message: "expected one group table; stack per-participant tables with concat-tables first")
+    }
+    let tablePath = ctx.inputs["table"]![0]
+    let source = try MatrixFeatureSource.participantTable(try TSVTable(path: tablePath))
+    let ids = source.sampleIDs ?? []
+    let participants = try TSVTable(path: ctx.inputs["participants"]![0])
+    guard let idColumn = participants.header.firstIndex(of: "participant_id") else {
+        throw InputError(file: participants.path, field: "participant_id", message: "participants.tsv needs a participant_id column")
+    }
+    let byID = Dictionary(participants.rows.map { ($0[idColumn], $0) }, uniquingKeysWith: { a, _ in a })
+    let columns = participants.header.indices.filter { $0 != idColumn }
+    let covariates = columns.map { c in (participants.header[c], ids.map { byID[$0]?[c] ?? "n/a" }) }
+    let names = (0..<source.featureCount).map(source.featureName)
+    try HDF5Layout.writeFeatures(source.matrix, featureNames: names, sampleIDs: ids, covariates: covariates,
+                                 source: (tablePath as NSString).lastPathComponent, to: ctx.output("features.h5"))
+    try TableWriter.writeTSV(header: ["participant_id"] + columns.map { participants.header[$0] } + names,
+                             rows: ids.enumerated().map { r, id in [id] + columns.map { byID[id]?[$0] ?? "n/a" } + (0..<source.featureCount).map { TableWriter.cell(source.matrix[r, $0]) } },
+                             to: ctx.output("features.tsv"))
+}

@@ -105,7 +105,8 @@ public struct StageRegistry: Sendable {
     /// Every stage type NeuroPipe offers.
     public static let standard = StageRegistry([filterStage, psdStage, bandpowerStage, epochsStage, covarianceStage, classifyStage, concatTablesStage, joinParticipantsStage,
                                                    resampleStage, spectralFeaturesStage, connectivityStage, convertStage, screenStage, classifyTableStage,
-                                                   classifyCovariancesStage, rejectArtifactsStage, regionTimeSeriesStage, partialCorrelationStage, recurrenceStage])
+                                                   classifyCovariancesStage, rejectArtifactsStage, regionTimeSeriesStage, partialCorrelationStage, recurrenceStage,
+                                                   featureMatrixStage])
 
     /// Parameters with defaults filled in, checked against the declared ones.
     public func resolvedParameters(_ type: StageType, _ given: [(String, JSONValue)]) -> [String: JSONValue] {

@@ -4,6 +4,7 @@ import NeuroCore
 import NeuroDSP
 import NeuroIO
 import NeuroLearn
+import NeuroScreen
 @testable import NeuroPipeline
 
 func pearson(_ a: [Double], _ b: [Double]) -> Double {
@@ -101,6 +102,16 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
         let predictions = try TSVTable(path: out + "/group/spectral_model_predictions.tsv")
         #expect(predictions.rows.count == 12 && Set(predictions.rows.map { $0[0] }).count == 12, "one out-of-fold prediction per participant")
         #expect(predictions.header == ["participant_id", "label", "probability_MCI"])
+        // The HDF5 feature table: one row per participant, names, ids and participants.tsv columns, readable as a
+        // screening source and valid against its schema's layout.
+        let h5 = try HDF5File(path: out + "/group/feature_matrix_features.h5")
+        #expect(try h5.readDoubles("/X").shape == [12, 19 * 5])
+        #expect(try h5.readStrings("/sample_ids") == (1...12).map { String(format: "sub-%03d", $0) })
+        #expect(try h5.readDoubles("/covariates/age").values.count == 12 && h5.readStrings("/covariates/group").count == 12)
+        let screenable = try HDF5FeatureSource(path: out + "/group/feature_matrix_features.h5")
+        #expect(screenable.featureCount == 95 && screenable.featureName(0).hasPrefix("iaf_peak_hz["))
+        let wide = try TSVTable(path: out + "/group/feature_matrix_table.tsv")
+        #expect(Array(wide.header.prefix(5)) == ["participant_id", "age", "sex", "group", "site"] && wide.rows.count == 12)
     }
 
     /// Noise features give chance-level AUROC (no leak of test labels through imputation, scaling or screening);
