@@ -405,8 +405,16 @@ public final class PipelineRunner: @unchecked Sendable {
         if !dryRun {
             try publishDescription()
             let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+            // Every stage with its parameters, defaults filled in: what a report lists as "every parameter used".
+            let stages: [JSONValue] = spec.stages.map { stage in
+                let type = registry.types[stage.uses]!
+                let params = registry.resolvedParameters(type, stage.parameters).sorted { $0.key < $1.key }
+                return .object([("id", .string(stage.id)), ("uses", .string(stage.uses)), ("version", .string(type.version)),
+                                ("parameters", .object(params.map { ($0.key, $0.value) })),
+                                ("units", .object(type.parameters.filter { !$0.unit.isEmpty }.map { ($0.name, .string($0.unit)) }))])
+            }
             let logJSON = JSONValue.object([("pipeline", .string(spec.name)), ("spec", .string(spec.path)), ("neuropipe_version", .string(NeuroPipeVersion.current)),
-                                            ("records", .array(records.map(\.json)))])
+                                            ("stages", .array(stages)), ("records", .array(records.map(\.json)))])
             try FileManager.default.createDirectory(atPath: outputRoot + "/logs", withIntermediateDirectories: true)
             try TableWriter.writeJSON(logJSON, to: outputRoot + "/logs/run-\(stamp)-\(getpid()).json")
         }

@@ -165,16 +165,17 @@ let filterStage = StageType(
 }
 
 let psdStage = StageType(
-    name: "psd", version: "2", level: .participant, summary: "Welch power spectral density (scipy.signal.welch conventions; over the segments of a recording with gaps, no window crosses a gap).",
+    name: "psd", version: "3", level: .participant, summary: "Welch power spectral density (scipy.signal.welch conventions; over the segments of a recording with gaps, no window crosses a gap).",
     inputs: [StagePort(name: "recording", file: "", help: "recording")],
     outputs: [StagePort(name: "spectra", file: "spectra.h5", help: "/psd [channels × freqs], /freqs (HDF5 spectra layout)")],
     parameters: [StageParameter(name: "method", defaultValue: .string("welch"), unit: "", help: "welch or multitaper"),
                  StageParameter(name: "nperseg", defaultValue: .null, unit: "samples", help: "Welch segment length (default 256)"),
                  StageParameter(name: "fmax", defaultValue: .null, unit: "Hz", help: "highest frequency kept"), channelsParameter]) { ctx in
-    let (rec, x, fs, names, _) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    let (rec, x, fs, names, units) = try loadSignal(ctx.inputs["recording"]![0], channels: ctx.string("channels"))
+    let psdUnit: (String, JSONValue) = ("psd_unit", .string(Set(units).count == 1 ? "\(units[0])²/Hz" : "mixed units²/Hz"))
     if ctx.string("method") == "multitaper" {
         let (f, p) = try Multitaper.psd(x, sampleRate: fs, fmax: ctx.double("fmax") ?? .infinity)
-        try HDF5Layout.writeSpectra(psd: p, freqs: f, channelNames: names, sampleRate: fs, settings: [("method", .string("multitaper")), ("normalization", .string("length"))],
+        try HDF5Layout.writeSpectra(psd: p, freqs: f, channelNames: names, sampleRate: fs, settings: [("method", .string("multitaper")), ("normalization", .string("length")), psdUnit],
                                     source: (ctx.inputs["recording"]![0] as NSString).lastPathComponent, to: ctx.output("spectra.h5"))
         return
     }
@@ -186,7 +187,7 @@ let psdStage = StageType(
     for c in 0..<psd.rows { for (j, k) in keep.enumerated() { cut[c, j] = psd[c, k] } }
     let (seg, overlap, n) = try s.resolved(length: x.cols)
     try HDF5Layout.writeSpectra(psd: cut, freqs: keep.map { freqs[$0] }, channelNames: names, sampleRate: fs,
-                                settings: [("method", .string("welch")), ("window", .string("hann")), ("nperseg", .int(seg)), ("noverlap", .int(overlap)), ("nfft", .int(n))],
+                                settings: [("method", .string("welch")), ("window", .string("hann")), ("nperseg", .int(seg)), ("noverlap", .int(overlap)), ("nfft", .int(n)), psdUnit],
                                 source: (ctx.inputs["recording"]![0] as NSString).lastPathComponent, to: ctx.output("spectra.h5"))
 }
 

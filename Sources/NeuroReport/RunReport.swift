@@ -39,6 +39,8 @@ public enum RunReport {
             })
         }
 
+        parametersSection(&report, log)
+
         // Participants.
         var groupOf = [String: String]()
         if let participants, fm.fileExists(atPath: participants) {
@@ -104,31 +106,38 @@ public enum RunReport {
                           caption: "Accuracy per cross-validation fold.")
         }
 
-        // Spectra: the mean over recordings of the channel-averaged PSD, shaded ± 1 SD across recordings.
+        // Spectra: the mean over recordings of the channel-averaged PSD, shaded ± 1 SD across recordings, one curve
+        // per group when participants.tsv has groups.
         let spectra = files.filter { $0.hasSuffix("_spectra.h5") }
         if !spectra.isEmpty {
             var freqs: [Double]? = nil
-            var curves = [[Double]]()
+            var curves = [String: [[Double]]]()
             var skipped = 0
+            var unit = "unit²/Hz"
             for path in spectra {
                 let file = try HDF5File(path: derivatives + "/" + path)
                 let f = try file.readDoubles("/freqs").values
                 let (shape, p) = try file.readDoubles("/psd")
                 guard shape.count == 2, shape[1] == f.count, freqs == nil || freqs! == f else { skipped += 1; continue }
                 freqs = f
-                curves.append((0..<f.count).map { j in (0..<shape[0]).reduce(0) { $0 + p[$1 * f.count + j] } / Double(shape[0]) })
+                if let u = try file.attributes(of: "/").first(where: { $0.0 == "psd_unit" })?.1.stringValue { unit = u }
+                let participant = String(path.split(separator: "/").first ?? "")
+                curves[groupOf[participant] ?? "all recordings", default: []].append((0..<f.count).map { j in (0..<shape[0]).reduce(0) { $0 + p[$1 * f.count + j] } / Double(shape[0]) })
             }
             if let freqs, !curves.isEmpty {
-                let n = Double(curves.count)
-                let mean = freqs.indices.map { j in curves.reduce(0) { $0 + $1[j] } / n }
-                let sd = freqs.indices.map { j in (curves.reduce(0) { $0 + ($1[j] - mean[j]) * ($1[j] - mean[j]) } / max(1, n - 1)).squareRoot() }
+                let total = curves.values.reduce(0) { $0 + $1.count }
+                let series = curves.sorted { $0.key < $1.key }.map { name, group -> SVGPlot.Series in
+                    let n = Double(group.count)
+                    let mean = freqs.indices.map { j in group.reduce(0) { $0 + $1[j] } / n }
+                    let sd = freqs.indices.map { j in (group.reduce(0) { $0 + ($1[j] - mean[j]) * ($1[j] - mean[j]) } / max(1, n - 1)).squareRoot() }
+                    return SVGPlot.Series(name: "\(name) (\(group.count))", x: freqs, y: mean,
+                                          lower: group.count > 1 ? zip(mean, sd).map { max($0 - $1, $0 * 1e-3) } : nil,
+                                          upper: group.count > 1 ? zip(mean, sd).map { $0 + $1 } : nil)
+                }
                 report.heading("Spectra")
-                report.paragraph("Channel-averaged power spectral density of \(curves.count) recording(s)\(skipped > 0 ? " (\(skipped) with a different frequency grid left out)" : "").")
-                let series = SVGPlot.Series(name: "mean of \(curves.count)", x: freqs, y: mean,
-                                            lower: curves.count > 1 ? zip(mean, sd).map { max($0 - $1, $0 * 1e-3) } : nil,
-                                            upper: curves.count > 1 ? zip(mean, sd).map { $0 + $1 } : nil)
-                report.figure(SVGPlot.lines([series], xLabel: "frequency (Hz)", yLabel: "power (unit²/Hz)", logY: true),
-                              caption: "Group-average PSD (log scale)\(curves.count > 1 ? ", shaded ± 1 SD across recordings" : "").")
+                report.paragraph("Channel-averaged power spectral density of \(total) recording(s)\(curves.count > 1 ? " by group" : "")\(skipped > 0 ? " (\(skipped) with a different frequency grid left out)" : "").")
+                report.figure(SVGPlot.lines(series, xLabel: "frequency (Hz)", yLabel: "power (\(unit))", logY: true),
+                              caption: "Group-average PSD (log scale)\(curves.values.contains { $0.count > 1 } ? ", shaded ± 1 SD across recordings" : "").")
             }
         }
 
@@ -294,5 +303,27 @@ public enum RunReport {
         report.heading("Summary")
         report.table(header: ["model stage", "classifier", "input", "AUROC (95% CI)", "balanced accuracy", "calibration error (ECE)", "age/sex baseline AUROC"],
                      rows: rows, caption: "Out-of-fold results of every participant-level model; details in the sections below. An interval that includes 0.5 is not evidence of discrimination.")
+    }
+
+    /// Every stage with its parameters (defaults filled in) and units, from the run log.
+    static func parametersSection(_ report: inout HTMLReport, _ log: JSONValue) {
+        guard let stages = log.member("stages")?.arrayValue, !stages.isEmpty else { return }
+        report.heading("Parameters")
+        let rows = stages.map { stage -> [String] in
+            let units: [(String, JSONValue)] = { if case .object(let m)? = stage.member("units") { return m }; return [] }()
+            let params: [(String, JSONValue)] = { if case .object(let m)? = stage.member("parameters") { return m }; return [] }()
+            let text = params.filter { $0.1 != .null }.map { name, value -> String in
+                let unit = units.first { $0.0 == name }?.1.stringValue.map { " " + $0 } ?? ""
+                switch value {
+                case .string(let s): return "\(name) = \(s)\(unit)"
+                case .number(let d): return "\(name) = \(d)\(unit)"
+                case .int(let i): return "\(name) = \(i)\(unit)"
+                case .bool(let b): return "\(name) = \(b)"
+                default: return "\(name) = \(value)"
+                }
+            }.joined(separator: "; ")
+            return [stage.member("id")?.stringValue ?? "", "\(stage.member("uses")?.stringValue ?? "") v\(stage.member("version")?.stringValue ?? "")", text.isEmpty ? "(defaults only)" : text]
+        }
+        report.table(header: ["stage", "type", "parameters (defaults filled in; unset ones omitted)"], rows: rows, caption: "Every stage of the pipeline as it ran.")
     }
 }

@@ -29,7 +29,9 @@ func isBalancedMarkup(_ svg: String) -> Bool {
         let dir = NSTemporaryDirectory() + "neuropipe-report-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         for sub in ["logs", "group", "sub-01/eeg", "sub-02/eeg"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
         try """
-        {"pipeline":"demo <pipeline>","spec":"p.yaml","neuropipe_version":"0.1.0","records":[
+        {"pipeline":"demo <pipeline>","spec":"p.yaml","neuropipe_version":"0.1.0",
+         "stages":[{"id":"psd","uses":"psd","version":"3","parameters":{"fmax":45,"method":"welch","nperseg":null},"units":{"fmax":"Hz","nperseg":"samples"}}],
+         "records":[
          {"stage":"psd","participant":"sub-01","status":"ran","seconds":0.1,"cache_key":"a","error":null},
          {"stage":"psd","participant":"sub-02","status":"failed","seconds":0.1,"cache_key":"b","error":"x.edf: <header> broken"}]}
         """.write(toFile: dir + "/logs/run-1-1.json", atomically: true, encoding: .utf8)
@@ -69,7 +71,8 @@ func isBalancedMarkup(_ svg: String) -> Bool {
         #expect(html.contains("demo &lt;pipeline&gt;") && !html.contains("demo <pipeline>"), "text is escaped")
         #expect(html.contains("1 stage run(s) failed") && html.contains("&lt;header&gt; broken"))
         #expect(html.contains("Only 20 trials"), "small-sample warning")
-        #expect(html.contains("shaded ± 1 SD across recordings"))
+        #expect(html.contains("recording(s) by group") && html.contains("MCI (1)") && html.contains("control (1)"), "one PSD curve per group")
+        #expect(html.contains("<h2>Parameters</h2>") && html.contains("fmax = 45 Hz; method = welch"))
         #expect(!html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http"))
         for section in ["<h2>Summary</h2>", "<h2>Data quality</h2>", "13 of 60 epochs rejected", "1 recording(s) with bad channels",
                         "<h2>Participant classification (group/bandpower_model_results.json)</h2>", "95% bootstrap band", "held-out site",
