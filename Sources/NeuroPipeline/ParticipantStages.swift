@@ -92,7 +92,8 @@ func runParticipantClassification(_ ctx: StageContext, source: MatrixFeatureSour
     let participantsPath = ctx.inputs["participants"]![0]
     let labelColumn = ctx.string("label") ?? "group", positive = ctx.string("positive") ?? "MCI"
     let outcome = try OutcomeTable(spec: participantsPath + ":" + labelColumn)
-    let (y, rows) = try outcome.align(to: source, kind: .binary)
+    // Two classes (positive as given) or more (normal/MCI/dementia: multiclass, positive unused).
+    let (y, rows) = try outcome.align(to: source, kind: .categorical)
     let labels = y.values.map { y.classLabels[Int($0)] }
     let ids = rows.map { source.sampleIDs![$0] }
     let baselineNames = (ctx.string("baseline") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -121,11 +122,15 @@ func runParticipantClassification(_ ctx: StageContext, source: MatrixFeatureSour
     let protocolSettings = ParticipantClassification(folds: ctx.int("folds") ?? 5, repeats: ctx.int("repeats") ?? 5, seed: UInt64(max(0, ctx.int("seed") ?? 0)),
                                                      model: model, screenTop: ctx.int("screen_top"), screenMethod: method, permutations: ctx.int("permutations") ?? 0,
                                                      regularisation: cText == "auto" ? nil : Double(cText), calibration: calibration)
-    let r = try protocolSettings.run(input(rows), labels: labels, participants: ids, positive: positive, baseline: baseline, sites: sites)
+    let r = try protocolSettings.run(input(rows), labels: labels, participants: ids, positive: Set(labels).count == 2 ? positive : nil,
+                                     baseline: baseline, sites: sites)
     try TableWriter.writeJSON(r.json(protocolSettings, label: labelColumn, features: features, describe: describe, baselineNames: baselineNames, screenMethod: method),
                               to: ctx.output("results.json"))
-    try TableWriter.writeTSV(header: ["participant_id", "label", "probability_\(positive)"],
-                             rows: zip(zip(ids, labels), r.probabilities).map { [$0.0, $0.1, TableWriter.cell($1)] }, to: ctx.output("predictions.tsv"))
+    // Two classes: the positive class's probability (one column); more: one column per class.
+    let reported = r.positive.map { [$0] } ?? r.classes
+    let columns = reported.map { r.classes.firstIndex(of: $0)! }
+    try TableWriter.writeTSV(header: ["participant_id", "label"] + reported.map { "probability_\($0)" },
+                             rows: ids.indices.map { i in [ids[i], labels[i]] + columns.map { TableWriter.cell(r.probabilities[i][$0]) } }, to: ctx.output("predictions.tsv"))
 }
 
 extension Optional {
@@ -158,16 +163,21 @@ extension ParticipantClassification.Result {
         var baselineJSON = JSONValue.null
         if let b = baselineAUROC { baselineJSON = .object([("covariates", .array(baselineNames.map { .string($0) })), ("auroc", metric(b))]) }
         let reliabilityJSON: [JSONValue] = reliability.map { .object([("mean_probability", .finite($0.0)), ("observed_rate", .finite($0.1)), ("count", .int($0.2))]) }
-        let confusionJSON: JSONValue = .object([("labels", .array([.string(negative), .string(positive)])), ("threshold", .number(0.5)),
+        let confusionJSON: JSONValue = .object([("labels", .array(classes.map { .string($0) })),
+                                                ("threshold", classes.count == 2 ? .number(0.5) : .string("argmax")),
                                                 ("matrix", .array(confusion.map { .array($0.map { .int($0) }) }))])
-        let rocJSON: JSONValue = .object([("fpr", numbers(roc.fpr)), ("tpr", numbers(roc.tpr)), ("grid_fpr", numbers(roc.gridFPR)),
-                                          ("tpr_lower", numbers(roc.tprLower)), ("tpr_upper", numbers(roc.tprUpper))])
+        var rocJSON = JSONValue.null
+        if let roc {
+            rocJSON = .object([("fpr", numbers(roc.fpr)), ("tpr", numbers(roc.tpr)), ("grid_fpr", numbers(roc.gridFPR)),
+                               ("tpr_lower", numbers(roc.tprLower)), ("tpr_upper", numbers(roc.tprUpper))])
+        }
         let sitesJSON: [JSONValue] = heldOutSites.map { .object([("site", .string($0.site)), ("participants", .int($0.participants)),
                                                                  ("auroc", .finite($0.auroc)), ("accuracy", .finite($0.accuracy))]) }
         let metricsJSON: [(String, JSONValue)] = metrics.map { ($0.0, metric($0.1)) }
         let cv: JSONValue = .object([("folds", .int(settings.folds)), ("repeats", .int(settings.repeats)), ("seed", .int(Int(settings.seed)))])
         var members: [(String, JSONValue)] = [
-            ("kind", .string("participant-classification")), ("label", .string(label)), ("positive", .string(positive)),
+            ("kind", .string("participant-classification")), ("label", .string(label)), ("positive", positive.map { .string($0) } ?? .null),
+            ("classes", .array(classes.map { .string($0) })),
             ("participants", .int(participants.count)), ("features", .int(features)), ("input", .string(describe)),
             ("class_counts", .object(classCounts)), ("model", .string(settings.model.rawValue)), ("classifier", .string(settings.model.description)),
         ]

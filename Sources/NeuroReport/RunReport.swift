@@ -158,7 +158,9 @@ public enum RunReport {
         let counts = (r.member("class_counts").flatMap { v -> [(String, JSONValue)]? in if case .object(let m) = v { return m }; return nil } ?? [])
             .map { "\($0.0) \($0.1.doubleValue.map { Int($0) } ?? 0)" }.joined(separator: ", ")
         let cv = r.member("cv")
-        report.facts([("Label", "\(r.member("label")?.stringValue ?? "") (positive: \(r.member("positive")?.stringValue ?? ""))"),
+        let classes = (r.member("classes")?.arrayValue ?? []).compactMap(\.stringValue)
+        let labelText = r.member("positive")?.stringValue.map { "positive: \($0)" } ?? "\(classes.count) classes: \(classes.joined(separator: ", ")); macro one-vs-rest AUROC"
+        report.facts([("Label", "\(r.member("label")?.stringValue ?? "") (\(labelText))"),
                       ("Participants", "\(r.member("participants")?.doubleValue.map { Int($0) } ?? 0) (\(counts))"),
                       ("Features", "\(r.member("features")?.doubleValue.map { Int($0) } ?? 0)"),
                       ("Classifier", r.member("classifier")?.stringValue ?? ""),
@@ -191,9 +193,11 @@ public enum RunReport {
             let x = bins.compactMap { $0.member("mean_probability")?.doubleValue }, y = bins.compactMap { $0.member("observed_rate")?.doubleValue }
             report.figure(SVGPlot.lines([SVGPlot.Series(name: "observed", x: x, y: y), SVGPlot.Series(name: "perfect calibration", x: [0, 1], y: [0, 1])],
                                         xLabel: "mean predicted probability", yLabel: "observed rate"),
-                          caption: "Reliability diagram: out-of-fold probabilities in deciles against the observed rate of the positive class.")
+                          caption: r.member("positive")?.stringValue != nil
+                            ? "Reliability diagram: out-of-fold probabilities in deciles against the observed rate of the positive class."
+                            : "Reliability diagram: top-class confidence in deciles against the accuracy of those predictions.")
         }
-        if let roc = r.member("roc") {
+        if let roc = r.member("roc"), roc != .null {
             func values(_ k: String) -> [Double] { roc.member(k)?.arrayValue?.map { $0.doubleValue ?? .nan } ?? [] }
             let grid = values("grid_fpr"), lower = values("tpr_lower"), upper = values("tpr_upper")
             var series = [SVGPlot.Series(name: "out-of-fold ROC", x: values("fpr"), y: values("tpr"))]
@@ -204,10 +208,12 @@ public enum RunReport {
             report.figure(SVGPlot.lines(series, xLabel: "false-positive rate", yLabel: "true-positive rate"),
                           caption: "ROC of the out-of-fold probabilities (mean over repeats), with the 2.5–97.5 percentile band of the true-positive rate over participant bootstrap resamples.")
         }
-        if let confusion = r.member("confusion"), let labels = confusion.member("labels")?.arrayValue?.compactMap(\.stringValue), labels.count == 2,
-           let matrix = confusion.member("matrix")?.arrayValue?.map({ $0.arrayValue?.compactMap(\.doubleValue).map { Int($0) } ?? [] }), matrix.count == 2 {
-            report.table(header: ["true \\ predicted", labels[0], labels[1]], rows: (0..<2).map { i in [labels[i]] + matrix[i].map(String.init) },
-                         caption: "Confusion matrix of the out-of-fold probabilities at threshold \(confusion.member("threshold")?.doubleValue.map { String($0) } ?? "0.5").")
+        if let confusion = r.member("confusion"), let labels = confusion.member("labels")?.arrayValue?.compactMap(\.stringValue), labels.count >= 2,
+           let matrix = confusion.member("matrix")?.arrayValue?.map({ $0.arrayValue?.compactMap(\.doubleValue).map { Int($0) } ?? [] }),
+           matrix.count == labels.count, matrix.allSatisfy({ $0.count == labels.count }) {
+            let rule = confusion.member("threshold")?.doubleValue.map { "at threshold \($0) on the positive class" } ?? "by the most probable class"
+            report.table(header: ["true \\ predicted"] + labels, rows: labels.indices.map { i in [labels[i]] + matrix[i].map(String.init) },
+                         caption: "Confusion matrix of the out-of-fold probabilities, \(rule).")
         }
         if let sites = r.member("held_out_sites")?.arrayValue, !sites.isEmpty {
             report.table(header: ["held-out site", "participants", "AUROC", "accuracy"], rows: sites.map { s in

@@ -195,11 +195,12 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
         let raw = try ParticipantClassification(folds: 5, repeats: 1, bootstrap: 100, regularisation: 100).run(input, labels: labels, participants: ids, positive: "MCI", baseline: nil)
         let platt = try ParticipantClassification(folds: 5, repeats: 1, bootstrap: 100, regularisation: 100, calibration: .platt).run(input, labels: labels, participants: ids, positive: "MCI", baseline: nil)
         func ece(_ r: ParticipantClassification.Result) -> Double { r.metrics.first { $0.0 == "ece" }!.1.value }
-        #expect(platt.probabilities.allSatisfy { $0 > 0 && $0 < 1 })
+        #expect(platt.positiveProbabilities.allSatisfy { $0 > 0 && $0 < 1 })
         #expect(ece(platt) < ece(raw), "ECE raw \(ece(raw)) platt \(ece(platt))")
         #expect(platt.meanConfidence < raw.meanConfidence)
-        #expect(raw.roc.tpr.first == 0 && raw.roc.tpr.last == 1 && raw.roc.gridFPR.count == 51)
-        #expect(zip(raw.roc.tprLower, raw.roc.tprUpper).allSatisfy { $0 <= $1 })
+        let roc = try #require(raw.roc)
+        #expect(roc.tpr.first == 0 && roc.tpr.last == 1 && roc.gridFPR.count == 51)
+        #expect(zip(roc.tprLower, roc.tprUpper).allSatisfy { $0 <= $1 })
     }
 }
 
@@ -222,9 +223,9 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
                          ParticipantClassification(regularisation: 1, calibration: .isotonic),
                          ParticipantClassification(regularisation: 1, calibration: .none)] {
             var ignored = [String: Int]()
-            let (clean, _) = try settings.fitPredict(.table(x, names: (0..<12).map { "f\($0)" }), train: fold.train, test: fold.test, labels: labels, positive: "MCI", seed: 1, screened: &ignored)
-            let (dirty, _) = try settings.fitPredict(.table(leaky, names: (0..<12).map { "f\($0)" }), train: fold.train, test: fold.test, labels: labels, positive: "MCI", seed: 1, screened: &ignored)
-            #expect(clean[0] == dirty[0], "probe probability moved from \(clean[0]) to \(dirty[0]) when other test rows changed")
+            let (clean, _) = try settings.fitPredict(.table(x, names: (0..<12).map { "f\($0)" }), train: fold.train, test: fold.test, labels: labels, classes: ["control", "MCI"], seed: 1, screened: &ignored)
+            let (dirty, _) = try settings.fitPredict(.table(leaky, names: (0..<12).map { "f\($0)" }), train: fold.train, test: fold.test, labels: labels, classes: ["control", "MCI"], seed: 1, screened: &ignored)
+            #expect(clean[0] == dirty[0], "probe probabilities moved from \(clean[0]) to \(dirty[0]) when other test rows changed")
         }
         // Covariance models: the other test participants' matrices are blown up along their label.
         let (covs, covLabels) = ParticipantModelTests.covariances(n, effect: 0.3, seed: 5)
@@ -233,9 +234,39 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
         for model in [ParticipantModel.tangentLogistic, .tangentSVM, .mdm] {
             let settings = ParticipantClassification(model: model, regularisation: model == .mdm ? 1 : nil, calibration: .platt)
             var ignored = [String: Int]()
-            let (clean, _) = try settings.fitPredict(.covariances(covs), train: fold.train, test: fold.test, labels: covLabels, positive: "MCI", seed: 1, screened: &ignored)
-            let (dirty, _) = try settings.fitPredict(.covariances(leakyCovs), train: fold.train, test: fold.test, labels: covLabels, positive: "MCI", seed: 1, screened: &ignored)
+            let (clean, _) = try settings.fitPredict(.covariances(covs), train: fold.train, test: fold.test, labels: covLabels, classes: ["control", "MCI"], seed: 1, screened: &ignored)
+            let (dirty, _) = try settings.fitPredict(.covariances(leakyCovs), train: fold.train, test: fold.test, labels: covLabels, classes: ["control", "MCI"], seed: 1, screened: &ignored)
             #expect(clean[0] == dirty[0], "\(model): probe probability moved from \(clean[0]) to \(dirty[0])")
+        }
+    }
+}
+
+/// Three classes (normal/MCI/dementia): macro one-vs-rest AUROC, a 3×3 confusion matrix, per-class probabilities
+/// that sum to one (calibrated one-vs-rest then renormalised), no ROC, chance on noise.
+@Suite struct MulticlassTests {
+    @Test func threeClassesFromAFeatureTable() throws {
+        var rng = SplitMix(seed: 21)
+        let n = 60
+        let classes = ["control", "MCI", "dementia"]
+        let labels = (0..<n).map { classes[$0 % 3] }
+        let shift: [String: Double] = ["control": 0, "MCI": 1, "dementia": 2]
+        let x = Matrix(rows: n, cols: 6, storage: (0..<(n * 6)).map { k in rng.gaussian() + (k % 6 == 0 ? 1.5 * shift[labels[k / 6]]! : 0) })
+        let ids = (0..<n).map { "sub-\($0)" }
+        let r = try ParticipantClassification(folds: 5, repeats: 2, bootstrap: 200, calibration: .platt)
+            .run(.table(x, names: (0..<6).map { "f\($0)" }), labels: labels, participants: ids, positive: nil, baseline: nil)
+        #expect(r.positive == nil && r.classes == ["MCI", "control", "dementia"] && r.roc == nil)
+        #expect(r.probabilities.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-9 && $0.count == 3 })
+        #expect(r.confusion.count == 3 && r.confusion.flatMap { $0 }.reduce(0, +) == n)
+        let auroc = r.metrics.first { $0.0 == "auroc" }!.1
+        #expect(auroc.value > 0.75, "macro AUROC \(auroc.value)")
+        var noise = x
+        for i in 0..<n { noise[i, 0] = rng.gaussian() }
+        let chance = try ParticipantClassification(folds: 5, repeats: 2, bootstrap: 200)
+            .run(.table(noise, names: (0..<6).map { "f\($0)" }), labels: labels, participants: ids, positive: nil, baseline: nil)
+        #expect(chance.metrics.first { $0.0 == "auroc" }!.1.lower < 0.5)
+        #expect(throws: InputError.self) {
+            try ParticipantClassification().run(.table(x, names: (0..<6).map { "f\($0)" }), labels: labels.map { $0 == "dementia" ? "MCI" : $0 },
+                                                participants: ids, positive: "AD", baseline: nil)
         }
     }
 }

@@ -139,6 +139,20 @@ func isBalancedMarkup(_ svg: String) -> Bool {
         #expect(pageErrors.isEmpty, "\(pageErrors.prefix(5))")
     }
 
+    /// A three-class result (normal/MCI/dementia relabelling of a simulated cohort): 3×3 confusion matrix, the
+    /// classes named, no ROC figure.
+    @Test func multiclassResultsRender() throws {
+        let dir = try Self.derivatives()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.removeItem(atPath: dir + "/group/bandpower_model_results.json")
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/report/multiclass_results.json").path
+        try FileManager.default.copyItem(atPath: fixture, toPath: dir + "/group/spectral_model_results.json")
+        let html = try RunReport.build(derivatives: dir).html(version: "test")
+        #expect(html.contains("3 classes: MCI, control, dementia") && html.contains("by the most probable class"))
+        #expect(html.contains("<th>true \\ predicted</th><th>MCI</th><th>control</th><th>dementia</th>"))
+        #expect(!html.contains("95% bootstrap band") && html.contains("top-class confidence"))
+    }
+
     @Test func missingRunIsAClearError() throws {
         let dir = NSTemporaryDirectory() + "neuropipe-report-empty-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
