@@ -110,6 +110,9 @@ public struct StageRecord: Sendable {
     }
 }
 
+/// The levels of a pipeline a run executes (`neuropipe run --level`).
+public enum RunLevel: String, Sendable, CaseIterable { case all, participant, group }
+
 /// Runs a pipeline over recordings: participant-level stages per recording (`jobs` at once), then group stages;
 /// every stage through the content-addressed cache; outputs copied into a BIDS-derivatives folder.
 public final class PipelineRunner: @unchecked Sendable {
@@ -121,6 +124,9 @@ public final class PipelineRunner: @unchecked Sendable {
     public var jobs = 2
     public var failFast = false
     public var dryRun = false
+    /// Which levels run: both, the participant level only (a shard or array task), or the group level only over
+    /// participant outputs already in the cache (failing clearly for any recording whose outputs are missing).
+    public var level = RunLevel.all
     public var log: (String) -> Void = { print($0) }
     /// The source dataset recorded in dataset_description.json.
     public var sourceDataset: String?
@@ -270,7 +276,7 @@ public final class PipelineRunner: @unchecked Sendable {
         nonisolated(unsafe) var stop = false
         var seen = Set<String>()
         let participantIDs = units.map(\.participant).filter { seen.insert($0).inserted }  // in unit order
-        let total = participantStages.count * units.count + groupStages.reduce(0) { $0 + ($1.perParticipant ? participantIDs.count : 1) }
+        let total = participantStages.count * units.count + (level == .participant ? 0 : groupStages.reduce(0) { $0 + ($1.perParticipant ? participantIDs.count : 1) })
         let started = Date()
         func add(_ r: StageRecord) {
             let done: Int = lock.withLock { records.append(r); return records.count }
@@ -323,11 +329,16 @@ public final class PipelineRunner: @unchecked Sendable {
                         let runParams = try self.resolveFileParameters(type, params, stage: stage, hashes: &hashes)
                         if type.usesParticipant { hashes.append(("participant", ContentHash.of(unit.participant))) }
                         let key = CacheStore.key(stage: type.name, version: type.version, parameters: .object(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), inputs: hashes)
-                        if self.dryRun {
+                        if self.dryRun || self.level == .group {
                             if let hit = self.cache.lookup(key) {
                                 manifests.merge(self.recordedHashes(hit)) { a, _ in a }
                                 for o in type.outputs { produced["\(stage.id).\(o.name)"] = (hit.outputsDirectory + "/" + o.file, manifests[hit.outputsDirectory + "/" + o.file] ?? key) }
                                 add(StageRecord(stage: stage.id, participant: unit.stem, status: .cached, seconds: 0, cacheKey: key.description))
+                            } else if self.level == .group {
+                                // The group level alone builds nothing at participant level: every shard must have run.
+                                add(StageRecord(stage: stage.id, participant: unit.stem, status: .failed, seconds: 0, cacheKey: key.description,
+                                                error: "no cached output: the participant level has not run for \(unit.stem) with this spec and cache (run its shard or array task first)"))
+                                unitFailed = true
                             } else {
                                 add(StageRecord(stage: stage.id, participant: unit.stem, status: .planned, seconds: 0, cacheKey: key.description))
                             }
@@ -366,7 +377,7 @@ public final class PipelineRunner: @unchecked Sendable {
         // Group level: all recordings' outputs, in unit order; `per: participant` stages once per participant.
         var groupProduced = [String: [(path: String, participant: String?)]]()
         var waiting = Set(lock.withLock { records.filter { $0.status == .planned }.map(\.stage) })  // would run (dry run)
-        for stage in groupStages {
+        for stage in groupStages where level != .participant {
             let type = registry.types[stage.uses]!
             if !failed.isEmpty || stop {
                 add(StageRecord(stage: stage.id, participant: nil, status: .skipped, seconds: 0, error: failed.isEmpty ? "stopped" : "\(failed.count) recording(s) failed"))

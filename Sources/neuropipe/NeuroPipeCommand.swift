@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NeuroCore
 
 @main
@@ -12,6 +13,9 @@ struct NeuroPipe: ParsableCommand {
 
     static func main() {
         configureAllocatorForLargeBuffers()
+        // libhdf5 1.10 flock()s files it opens, which fails on many NFS mounts (h5py #1101-style "unable to lock
+        // file"); NeuroPipe never writes a file another process has open (atomic renames), so locking adds nothing.
+        setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0)
         main(nil)
     }
 }

@@ -15,8 +15,19 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Cache folder (default: <out>/.neuropipe-cache); may be shared between runs and users.") var cache: String?
     @Option(help: "Recordings processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("participant-label"), parsing: .upToNextOption, help: "Only these participants (labels without or with sub-).") var participants: [String] = []
-    @Flag(name: .customLong("dry-run"), help: "Print the plan: what would run and what comes from the cache.") var dryRun = false
+    @Flag(name: .customLong("dry-run"), help: "Print the plan: what would run and what comes from the cache (with --executor slurm: the sbatch scripts).") var dryRun = false
     @Flag(name: .customLong("fail-fast"), help: "Stop at the first failure.") var failFast = false
+    @Option(help: "Levels to run: all, participant (a slice of the work) or group (over participant outputs already in the cache).") var level: String = "all"
+    @Option(help: "Run the i-th of N slices of the participant level (e.g. 2/8; participants in sorted order, round robin); implies --level participant.") var shard: String?
+    @Option(name: .customLong("participant-index"), help: "Run participant number K (0-based, sorted order) at participant level, as a Slurm array task does.") var participantIndex: Int?
+    @Option(help: "local, or slurm: the participant level as one job array, the group level as a dependent job; waits and reports.") var executor: String = "local"
+    @Option(help: "Slurm partition.") var partition: String?
+    @Option(help: "Slurm time limit per task (HH:MM:SS).") var time: String?
+    @Option(name: .customLong("mem-per-task"), help: "Slurm memory per task (e.g. 4G).") var memPerTask: String?
+    @Option(name: .customLong("cpus-per-task"), help: "Slurm CPUs per task (also the task's --jobs).") var cpusPerTask: Int = 1
+    @Option(name: .customLong("max-parallel"), help: "At most N array tasks at once (--array=…%N).") var maxParallel: Int?
+    @Option(name: .customLong("sbatch-arg"), help: "Extra sbatch option, repeatable (e.g. --sbatch-arg=--account=lab).") var sbatchArgs: [String] = []
+    @Flag(name: .customLong("retry-failed"), help: "With --executor slurm: resubmit only the array tasks that failed last time, then the group level.") var retryFailed = false
     @OptionGroup var json: JSONOption
 
     func run() throws {
@@ -41,7 +52,28 @@ struct RunCommand: ParsableCommand {
             guard !units.isEmpty else {
                 throw InputError(file: bidsRoot ?? folder ?? spec, field: "recordings", message: "no \(s.datatype) recordings (*_\(s.suffix)\(s.extensions.joined(separator: "|"))) found" + (labels == nil ? "" : " for the given --participant-label"))
             }
+            if executor == "slurm" {
+                try runOnSlurm(spec: s, units: units, bidsRoot: bidsRoot, folder: folder)
+                return
+            }
+            guard executor == "local" else { throw ValidationError("--executor must be local or slurm") }
+            guard var runLevel = RunLevel(rawValue: level) else { throw ValidationError("--level must be all, participant or group") }
+            if let shard {
+                let parts = shard.split(separator: "/").map { Int($0) }
+                guard parts.count == 2, let i = parts[0], let n = parts[1] else { throw ValidationError("--shard must be i/N, e.g. 2/8") }
+                units = try ParticipantShards.shard(units, index: i, of: n)
+                runLevel = .participant
+                guard !units.isEmpty else {
+                    printResult(json: json.json, .object([("recordings", .int(0)), ("shard", .string(shard))]), "shard \(shard): no participants in this slice")
+                    return
+                }
+            }
+            if let participantIndex {
+                units = try ParticipantShards.participant(units, index: participantIndex)
+                runLevel = .participant
+            }
             let runner = try PipelineRunner(spec: s, units: units, output: out, cacheDirectory: cache)
+            runner.level = runLevel
             runner.jobs = jobs
             runner.failFast = failFast
             runner.dryRun = dryRun
@@ -58,6 +90,58 @@ struct RunCommand: ParsableCommand {
                             + (failed.isEmpty ? "" : "\nfailed:\n" + failed.map { "  \($0.stage) \($0.participant ?? "group"): \($0.error ?? "")" }.joined(separator: "\n")))
             if !failed.isEmpty { Foundation.exit(1) }
         }
+    }
+}
+
+extension RunCommand {
+    /// Submits the participant level as a job array and the group level as a dependent job, waits, and reports
+    /// failed tasks with their participant and log (exit status 1); `--dry-run` prints the scripts instead.
+    func runOnSlurm(spec s: PipelineSpec, units: [RecordingUnit], bidsRoot: String?, folder: String?) throws {
+        guard shard == nil, participantIndex == nil, level == "all" else {
+            throw ValidationError("--executor slurm runs both levels itself; drop --shard, --participant-index and --level")
+        }
+        func absolute(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
+        let outPath = absolute(out)
+        var arguments = [absolute(spec)]
+        if let bidsRoot { arguments += ["--bids", absolute(bidsRoot)] } else if let folder { arguments += ["--input", absolute(folder)] }
+        arguments += ["--out", outPath, "--cache", absolute(cache ?? out + "/.neuropipe-cache")]
+        if !participants.isEmpty { arguments += ["--participant-label"] + participants }
+        var options = SlurmExecutor.Options()
+        (options.partition, options.time, options.memPerTask, options.cpusPerTask, options.maxParallel, options.sbatchArgs) =
+            (partition, time, memPerTask, max(1, cpusPerTask), maxParallel, sbatchArgs)
+        let executable = absolute(CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0] : (ProcessInfo.processInfo.environment["PATH"] ?? "")
+            .split(separator: ":").map { "\($0)/\(CommandLine.arguments[0])" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? CommandLine.arguments[0])
+        let slurm = SlurmExecutor(executable: executable, runArguments: arguments, participants: ParticipantShards.participants(units), output: outPath, options: options)
+        if json.json { slurm.log = { _ in } }
+        let indices = retryFailed ? try slurm.previouslyFailed() : nil
+        if let indices, indices.isEmpty {
+            printResult(json: json.json, .object([("retried", .int(0))]), "no failed participant tasks to retry")
+            return
+        }
+        if dryRun {
+            print("# \(outPath)/slurm/participants.sbatch\n" + slurm.arrayScript(indices: indices) + "\n# \(outPath)/slurm/group.sbatch (sbatch --dependency=afterok:<array job>)\n" + slurm.groupScript())
+            return
+        }
+        try FileManager.default.createDirectory(atPath: outPath, withIntermediateDirectories: true)
+        // Ctrl-C cancels the submitted jobs (scancel) before exiting.
+        signal(SIGINT, SIG_IGN)
+        let interrupted = UncheckedSendableBox(Lock())
+        nonisolated(unsafe) var stop = false
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { interrupted.value.withLock { stop = true } }
+        source.resume()
+        let failures = try slurm.run(indices: indices, cancelled: { interrupted.value.withLock { stop } })
+        source.cancel()
+        if failures.isEmpty {
+            printResult(json: json.json, .object([("participants", .int(slurm.participants.count)), ("failed", .array([]))]),
+                        "slurm: \(indices?.count ?? slurm.participants.count) participant task(s) and the group level succeeded; outputs in \(outPath)")
+            return
+        }
+        printResult(json: json.json, .object([("failed", .array(failures.map { .object([("task", .int($0.index)), ("participant", .string($0.participant)),
+                                                                                    ("status", $0.status.map { .int($0) } ?? .null), ("log", .string($0.log))]) }))]),
+                    "slurm: \(failures.count) participant task(s) failed (group level not run):\n" + failures.map { "  task \($0.index) \($0.participant): " + ($0.status.map { "exit \($0)" } ?? "no status (killed?)") + ", log \($0.log)" }.joined(separator: "\n")
+                        + "\nfix the cause, then rerun with --retry-failed")
+        Foundation.exit(1)
     }
 }
 
