@@ -24,3 +24,25 @@ public func configureAllocatorForLargeBuffers() {
     _ = neuropipe_fix_mmap_threshold(4 << 20)
     #endif
 }
+
+/// How much memory one allocation for a file's declared contents may take before NeuroPipe refuses the file instead
+/// of allocating: half the physical memory. Declared sizes come from headers a corrupt or crafted file controls.
+public enum MemoryBudget {
+    public static let bytes: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        return pages > 0 && pageSize > 0 ? Int(pages) / 2 * Int(pageSize) : 1 << 32
+    }()
+
+    /// The number of values of `shape`, or nil when the product overflows or `bytesPerValue` × it exceeds the budget.
+    public static func count(_ shape: [Int], bytesPerValue: Int) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow else { return nil }
+            n = p
+        }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: max(1, bytesPerValue))
+        return overflow || bytes > MemoryBudget.bytes ? nil : n
+    }
+}

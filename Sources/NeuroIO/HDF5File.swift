@@ -229,8 +229,9 @@ public final class HDF5File: @unchecked Sendable {
         let space = H5Aget_space(aid)
         defer { H5Sclose(space) }
         let shape = HDF5File.dims(space)
-        let count = shape.reduce(1, *)
-        guard count <= 1 << 24 else { return .object([("unsupported", .string("attribute with \(count) elements"))]) }
+        guard let count = MemoryBudget.count(shape, bytesPerValue: 8), count <= 1 << 24 else {
+            return .object([("unsupported", .string("attribute of shape \(shape)"))])
+        }
         let isScalar = shape.isEmpty
         func wrap(_ values: [JSONValue]) -> JSONValue { isScalar && values.count == 1 ? values[0] : .array(values) }
         switch H5Tget_class(type) {
@@ -367,7 +368,9 @@ public final class HDF5File: @unchecked Sendable {
                 shape = count
             }
             defer { if selection != nil { H5Sclose(memspace) } }
-            let n = shape.reduce(1, *)
+            guard let n = MemoryBudget.count(shape, bytesPerValue: 8) else {
+                throw HDF5Error(file: path, object: object, message: "declares shape \(shape), more values than fit in memory (budget \(MemoryBudget.bytes >> 20) MB)")
+            }
             var values = [Double](repeating: 0, count: n)
             if n > 0 {
                 guard H5Dread(did, neuropipe_H5T_NATIVE_DOUBLE(), memspace, filespace, neuropipe_H5P_DEFAULT(), &values) >= 0 else { throw fail(object) }
@@ -388,9 +391,34 @@ public final class HDF5File: @unchecked Sendable {
             }
             let space = H5Dget_space(did)
             defer { H5Sclose(space) }
-            let n = HDF5File.dims(space).reduce(1, *)
+            guard let n = MemoryBudget.count(HDF5File.dims(space), bytesPerValue: max(8, H5Tget_size(type))) else {
+                throw HDF5Error(file: path, object: object, message: "declares shape \(HDF5File.dims(space)), more strings than fit in memory")
+            }
+            if H5Tis_variable_str(type) > 0 { try checkVariableLengths(did, count: n, object: object) }
             return try readStrings(type: type, count: n, object: object) { mem, buf in
                 H5Dread(did, mem, neuropipe_H5S_ALL(), neuropipe_H5S_ALL(), neuropipe_H5P_DEFAULT(), buf)
+            }
+        }
+    }
+
+    /// Variable-length strings declare their lengths in the dataset's raw elements (4-byte length, then the global
+    /// heap id); libhdf5 allocates each declared length before reading, so a corrupted length of gigabytes is an
+    /// allocation of gigabytes (found by fuzzing). For contiguous datasets in files without a user block the lengths
+    /// are read directly and any longer than the file is refused first. (Chunked and compact layouts are not checked.)
+    private func checkVariableLengths(_ did: hid_t, count: Int, object: String) throws {
+        let fcpl = H5Fget_create_plist(id)
+        defer { H5Pclose(fcpl) }
+        var userBlock: hsize_t = 0
+        H5Pget_userblock(fcpl, &userBlock)
+        let offset = H5Dget_offset(did), storage = Int(H5Dget_storage_size(did))
+        guard userBlock == 0, offset != haddr_t.max, count > 0, storage >= 4 * count, storage % count == 0 else { return }
+        let element = storage / count
+        guard let file = try? ReadOnlyFile(path: path), Int(offset) + storage <= file.size else { return }
+        let raw = try file.read(at: Int(offset), count: storage, field: object)
+        for i in 0..<count {
+            let length = Int(raw[i * element]) | Int(raw[i * element + 1]) << 8 | Int(raw[i * element + 2]) << 16 | Int(raw[i * element + 3]) << 24
+            guard length <= file.size else {
+                throw HDF5Error(file: path, object: object, message: "variable-length string \(i) declares \(length) bytes in a file of \(file.size) bytes (corrupt)")
             }
         }
     }
@@ -408,7 +436,9 @@ public final class HDF5File: @unchecked Sendable {
             }
             let space = H5Dget_space(did)
             defer { H5Sclose(space) }
-            let n = HDF5File.dims(space).reduce(1, *)
+            guard let n = MemoryBudget.count(HDF5File.dims(space), bytesPerValue: 8) else {
+                throw HDF5Error(file: path, object: object, message: "declares shape \(HDF5File.dims(space)), more references than fit in memory")
+            }
             var refs = [hobj_ref_t](repeating: 0, count: n)
             if n > 0 {
                 guard H5Dread(did, neuropipe_H5T_STD_REF_OBJ(), neuropipe_H5S_ALL(), neuropipe_H5S_ALL(), neuropipe_H5P_DEFAULT(), &refs) >= 0 else { throw fail(object) }
@@ -418,7 +448,7 @@ public final class HDF5File: @unchecked Sendable {
                 var buffer = [CChar](repeating: 0, count: 1024)
                 let length = neuropipe_reference_name(did, &r, &buffer, buffer.count)
                 guard length > 0, length < buffer.count else { throw HDF5Error(file: path, object: object, message: "holds a reference that resolves to no object") }
-                return String(cString: buffer)
+                return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
         }
     }
