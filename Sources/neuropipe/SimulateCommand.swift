@@ -23,10 +23,7 @@ struct SimulateEEGCohortCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors(json: json.json) {
             let people = try EEGCohortSimulator(participants: subjects, seconds: duration, sites: sites, seed: seed).write(to: out)
-            let groups = Dictionary(grouping: people, by: \.group).mapValues(\.count)
-            printResult(json: json.json, .object([("dataset", .string(out)), ("participants", .int(people.count)),
-                                                  ("groups", .object(groups.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))]),
-                        "wrote \(out): \(people.count) participants (\(groups.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))), synthetic")
+            printCohort(out, groups: people.map(\.group), json: json.json)
         }
     }
 }
@@ -45,10 +42,15 @@ struct SimulateFMRICohortCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors(json: json.json) {
             let people = try FMRICohortSimulator(participants: subjects, volumes: volumes, seed: seed).write(to: out)
-            let groups = Dictionary(grouping: people, by: \.group).mapValues(\.count)
-            printResult(json: json.json, .object([("dataset", .string(out)), ("participants", .int(people.count)),
-                                                  ("groups", .object(groups.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))]),
-                        "wrote \(out): \(people.count) participants (\(groups.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))), synthetic")
+            printCohort(out, groups: people.map(\.group), json: json.json)
         }
     }
+}
+
+/// What both simulators print: the dataset, its participant count and the participants per group.
+func printCohort(_ out: String, groups: [String], json: Bool) {
+    let counts = Dictionary(grouping: groups, by: { $0 }).mapValues(\.count).sorted { $0.key < $1.key }
+    printResult(json: json, .object([("dataset", .string(out)), ("participants", .int(groups.count)),
+                                      ("groups", .object(counts.map { ($0.key, .int($0.value)) }))]),
+                "wrote \(out): \(groups.count) participants (\(counts.map { "\($0.value) \($0.key)" }.joined(separator: ", "))), synthetic")
 }
