@@ -28,10 +28,8 @@ let classifyTableStage = StageType(
     parameters: participantProtocolParameters + [
         StageParameter(name: "screen_top", defaultValue: .null, unit: "", help: "keep the top-k features by MI, screened on each training fold", kind: .integer),
         StageParameter(name: "screen_method", defaultValue: .string("binning"), unit: "", help: "MI estimator for screening")]) { ctx in
-    guard ctx.inputs["table"]?.count == 1 else {
-        throw InputError(file: "", field: "from.table", message: "expected one group table; stack per-participant tables with concat-tables first")
-    }
-    let source = try MatrixFeatureSource.participantTable(try TSVTable(path: ctx.inputs["table"]![0]))
+    let tablePath = try ctx.groupTable()
+    let source = try MatrixFeatureSource.participantTable(try TSVTable(path: tablePath))
     let names = (0..<source.featureCount).map(source.featureName)
     try runParticipantClassification(ctx, source: source, model: .logistic, features: names.count, describe: "\(names.count) features") { rows in
         .table(Matrix(rows: rows.count, cols: source.featureCount, storage: rows.flatMap { r in (0..<source.featureCount).map { source.matrix[r, $0] } }), names: names)
@@ -199,10 +197,7 @@ let featureMatrixStage = StageType(
     outputs: [StagePort(name: "features", file: "features.h5", help: "/X [participants × features], /feature_names, /sample_ids, /covariates/<column> (data-schemas/hdf5-features.schema.json)"),
               StagePort(name: "table", file: "features.tsv", help: "participant_id, the participants.tsv columns, then one column per feature")],
     parameters: []) { ctx in
-    guard ctx.inputs["table"]?.count == 1 else {
-        throw InputError(file: "", field: "from.table", message: "expected one group table; stack per-participant tables with concat-tables first")
-    }
-    let tablePath = ctx.inputs["table"]![0]
+    let tablePath = try ctx.groupTable()
     let source = try MatrixFeatureSource.participantTable(try TSVTable(path: tablePath))
     let ids = source.sampleIDs ?? []
     let participants = try TSVTable(path: ctx.inputs["participants"]![0])

@@ -73,6 +73,14 @@ public struct StageContext: Sendable {
     func string(_ k: String) -> String? { parameters[k]?.stringValue }
     func bool(_ k: String) -> Bool { parameters[k] == .bool(true) }
     func output(_ file: String) -> String { outputDirectory + "/" + file }
+    /// The one group table a group stage reads from its `table` input (a per-participant table would arrive once
+    /// per recording).
+    func groupTable() throws -> String {
+        guard let paths = inputs["table"], paths.count == 1 else {
+            throw InputError(file: "", field: "from.table", message: "expected one group table; got \(inputs["table"]?.count ?? 0) (stack per-recording or per-participant tables with concat-tables first)")
+        }
+        return paths[0]
+    }
 }
 
 /// A stage type: declared inputs, outputs, parameters (with defaults and units) and a version. The runner, the
@@ -298,14 +306,12 @@ let joinParticipantsStage = StageType(
              StagePort(name: "participants", file: "", help: "connect to `participants` (the dataset's participants.tsv)")],
     outputs: [StagePort(name: "table", file: "table.tsv", help: "the table with the participants' columns appended")],
     parameters: []) { ctx in
-    guard ctx.inputs["table"]?.count == 1 else {
-        throw InputError(file: "", field: "from.table", message: "expected one group table; got \(ctx.inputs["table"]?.count ?? 0) (stack per-recording or per-participant tables with concat-tables first)")
-    }
+    let tablePath = try ctx.groupTable()
     func read(_ p: String) throws -> (header: [String], rows: [[String]]) {
         let lines = try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         return (lines.first ?? [], Array(lines.dropFirst()))
     }
-    let (th, trows) = try read(ctx.inputs["table"]![0]), (ph, prows) = try read(ctx.inputs["participants"]![0])
+    let (th, trows) = try read(tablePath), (ph, prows) = try read(ctx.inputs["participants"]![0])
     guard let tid = th.firstIndex(of: "participant_id"), let pid = ph.firstIndex(of: "participant_id") else {
         throw InputError(file: "", field: "participant_id", message: "both tables need a participant_id column")
     }
@@ -393,9 +399,7 @@ let screenStage = StageType(
                  StageParameter(name: "permutations", defaultValue: .int(0), unit: "", help: "outcome permutations for family-wise p-values"),
                  StageParameter(name: "covariates", defaultValue: .null, unit: "", help: "comma-separated participants.tsv columns regressed out first (e.g. age,sex)", kind: .text),
                  StageParameter(name: "seed", defaultValue: .int(0), unit: "", help: "seed for permutations and KSG noise")]) { ctx in
-    guard ctx.inputs["table"]?.count == 1 else {
-        throw InputError(file: "", field: "from.table", message: "expected one group table; got \(ctx.inputs["table"]?.count ?? 0) (stack per-participant tables with concat-tables first)")
-    }
+    let tablePath = try ctx.groupTable()
     guard let column = ctx.string("outcome") else { throw InputError(file: "", field: "with.outcome", message: "name the participants.tsv column to screen against") }
     guard let method = ScreeningMethod(rawValue: ctx.string("method") ?? "fftkde") else {
         throw InputError(file: "", field: "with.method", message: "must be one of \(ScreeningMethod.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -408,7 +412,7 @@ let screenStage = StageType(
         guard let k = OutcomeKind(rawValue: text) else { throw InputError(file: "", field: "with.outcome_type", message: "must be continuous, binary or categorical") }
         kind = k
     }
-    let source = try MatrixFeatureSource.participantTable(try TSVTable(path: ctx.inputs["table"]![0]))
+    let source = try MatrixFeatureSource.participantTable(try TSVTable(path: tablePath))
     let covariates = (ctx.string("covariates") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     let options = ScreeningOptions(method: method, bandwidth: bandwidth, seed: UInt64(max(0, ctx.int("seed") ?? 0)))
     let job = ScreeningJob(source: source, outcome: try OutcomeTable(spec: ctx.inputs["participants"]![0] + ":" + column), outcomeKind: kind,
