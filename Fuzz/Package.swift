@@ -14,7 +14,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [.package(path: "..")],
     targets: [
-        .target(name: "FuzzShared", path: "Sources/FuzzShared"),
+        .target(name: "FuzzShared", dependencies: [.product(name: "NeuroCore", package: main)], path: "Sources/FuzzShared"),
         .executableTarget(name: "FuzzEDF", dependencies: ["FuzzShared", .product(name: "NeuroIO", package: main)]),
         .executableTarget(name: "FuzzNIfTI", dependencies: ["FuzzShared", .product(name: "NeuroIO", package: main)]),
         .executableTarget(name: "FuzzHDF5", dependencies: ["FuzzShared", .product(name: "NeuroIO", package: main)]),

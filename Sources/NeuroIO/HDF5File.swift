@@ -16,6 +16,10 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
 enum HDF5Library {
     static let lock = Lock()
     static let initialized: Bool = {
+        // No cleanup at process exit: after a write failed (a full disk), H5Fclose cannot flush and leaves the file
+        // open, and libhdf5's exit-time close of it then crashed (SIGSEGV after NeuroPipe had reported the error and
+        // removed the temporary). Every file NeuroPipe keeps is closed explicitly before exit.
+        _ = H5dont_atexit()
         _ = neuropipe_H5_silence_errors()
         return true
     }()
@@ -36,7 +40,77 @@ enum HDF5Library {
             return 0
         }, unmanaged)
         H5Eclear2(neuropipe_H5E_DEFAULT())
-        return box.messages.isEmpty ? "libhdf5 call failed" : box.messages.joined(separator: "; ")
+        guard !box.messages.isEmpty else { return "libhdf5 call failed" }
+        // A system error (e.g. a full disk) is buried in the innermost message as "error message = '…'": put it first.
+        for m in box.messages {
+            if let r = m.range(of: "error message = '"), let end = m[r.upperBound...].firstIndex(of: "'") {
+                return String(m[r.upperBound..<end]) + " (libhdf5: " + box.messages.joined(separator: "; ") + ")"
+            }
+        }
+        return box.messages.joined(separator: "; ")
+    }
+}
+
+/// Walks an HDF5 file's structure in a forked child before NeuroPipe opens it (the C walk is in CHDF5's shim):
+/// libhdf5 1.10 crashes on some corrupt files, with uninitialised memory on its error paths, and could loop on
+/// others. Any error libhdf5 reports during the walk, a crash or a hang there makes the file an input error, so the
+/// parent never runs those error paths itself. A file that passed is remembered by device, inode, size and
+/// modification time (a few milliseconds per new file).
+public enum HDF5StructureCheck {
+    /// Seconds the walk may take (environment `NEUROPIPE_HDF5_TIMEOUT`, default 60): a metadata walk of an intact
+    /// file takes milliseconds, so only a corrupt file or a stalled filesystem reaches it.
+    public static let defaultTimeout: Double = ProcessInfo.processInfo.environment["NEUROPIPE_HDF5_TIMEOUT"].flatMap(Double.init) ?? 60
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var passed = Set<String>()  // guarded by `lock`
+
+    public static func verify(_ path: String, timeout: Double) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return }  // the open that follows reports it
+        let key = "\(st.st_dev):\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
+        if lock.withLock({ passed.contains(key) }) { return }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }  // no descriptors to spare: open in-process as before
+        defer { close(fds[0]) }
+        let pathBytes = Int(NEUROPIPE_PROBE_PATH)
+        guard let shared = mmap(nil, pathBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0), shared != MAP_FAILED else { return }
+        defer { munmap(shared, pathBytes) }
+        let walking = shared.bindMemory(to: CChar.self, capacity: pathBytes)
+        let pid = HDF5Library.call { neuropipe_hdf5_probe_fork(path, 1 << 30, fds[1], walking) }  // metadata and datasets under 16 MB: 1 GiB is ample, whatever --max-memory says
+        close(fds[1])
+        guard pid > 0 else { return }
+        let outcome = neuropipe_hdf5_probe_wait(pid, Int(timeout * 1000))
+        switch outcome {
+        case 0:
+            lock.withLock { _ = passed.insert(key) }
+        case -1:
+            throw InputError(file: path, field: "file", message: "libhdf5 did not finish reading the file's structure within \(timeout) s (a corrupt file, or a stalled filesystem); NEUROPIPE_HDF5_TIMEOUT sets the limit")
+        case Int32(NEUROPIPE_PROBE_CORRUPT):
+            _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = read(fds[0], &buffer, buffer.count)
+            let text = String(decoding: buffer.prefix(max(0, n)), as: UTF8.self)
+            let parts = text.split(separator: "\t", maxSplits: 1).map(String.init)
+            throw InputError(file: path, field: parts.count == 2 ? parts[0] : "file",
+                             message: "corrupt HDF5 file: " + (parts.count == 2 ? parts[1] : "libhdf5 reported an error reading its structure"))
+        case -2:
+            return  // waiting failed (someone else reaped the child): open in-process as before
+        default:
+            // A signal, or any other exit (a sanitizer's report exits with 1): the walk did not finish normally.
+            walking[pathBytes - 1] = 0
+            let object = String(cString: walking)
+            let how = outcome >= 1000 ? "crashed (signal \(outcome - 1000))" : "failed (exit status \(outcome))"
+            throw InputError(file: path, field: object.isEmpty ? "file" : object,
+                             message: "corrupt HDF5 file: libhdf5 \(how) reading it in a separate process; NeuroPipe did not open it")
+        }
+    }
+}
+
+extension HDF5File {
+    /// Files, groups, datasets, types and attributes libhdf5 holds open in this process. Zero once every
+    /// HDF5File is released: a leaked id keeps its file open, and libhdf5 would hand a later open of the same file
+    /// the stale shared state (tests and the fuzzer check it).
+    public static func openObjectCount() -> Int {
+        HDF5Library.call { Int(H5Fget_obj_count(hid_t(0x1F), 0x1F)) }  // H5F_OBJ_ALL (a macro Swift cannot import)
     }
 }
 
@@ -59,11 +133,19 @@ public final class HDF5File: @unchecked Sendable {
     public let path: String
     let id: hid_t
 
-    public init(path: String) throws {
+    /// Opens `path` read-only after `HDF5StructureCheck` has walked it in a child process (at most
+    /// `structureTimeout` seconds), so a file that crashes or hangs libhdf5 is an error, not a crash.
+    public convenience init(path: String, structureTimeout: Double = HDF5StructureCheck.defaultTimeout) throws {
+        try self.init(path: path, structureTimeout: structureTimeout, checkStructure: true)
+    }
+
+    /// `checkStructure: false` skips the child-process walk (tests of the in-process guards behind it).
+    init(path: String, structureTimeout: Double, checkStructure: Bool) throws {
         self.path = path
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw InputError(file: path, field: "file", message: "cannot open: no such readable file")
         }
+        if checkStructure { try HDF5StructureCheck.verify(path, timeout: structureTimeout) }
         let fid = HDF5Library.call { H5Fopen(path, neuropipe_H5F_ACC_RDONLY(), neuropipe_H5P_DEFAULT()) }
         guard fid >= 0 else {
             throw InputError(file: path, field: "file", message: "not a readable HDF5 file (\(HDF5Library.call { HDF5Library.errorStack() }))")
@@ -369,7 +451,7 @@ public final class HDF5File: @unchecked Sendable {
             }
             defer { if selection != nil { H5Sclose(memspace) } }
             guard let n = MemoryBudget.count(shape, bytesPerValue: 8) else {
-                throw HDF5Error(file: path, object: object, message: "declares shape \(shape), more values than fit in memory (budget \(MemoryBudget.bytes >> 20) MB)")
+                throw HDF5Error(file: path, object: object, message: "declares shape \(shape), more values than fit in memory (budget \(MemoryBudget.describe(MemoryBudget.bytes)), --max-memory)")
             }
             var values = [Double](repeating: 0, count: n)
             if n > 0 {

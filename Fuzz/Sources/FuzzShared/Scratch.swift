@@ -1,4 +1,5 @@
 import Foundation
+import NeuroCore
 
 /// Writes the fuzzer's bytes to one scratch file per process (in /dev/shm when present) and returns its path.
 public enum Scratch {
@@ -9,9 +10,17 @@ public enum Scratch {
         return d
     }()
 
+    nonisolated(unsafe) static var counter = 0
+    nonisolated(unsafe) static var previous: String?
+
+    /// A new file for every input (the previous one is removed): readers that remember files they checked by
+    /// inode, size and modification time (the HDF5 structure check) must see each input as a new file.
     public static func file(_ bytes: UnsafeRawBufferPointer, name: String) -> String {
-        let path = directory + "/" + name
+        if let previous { unlink(previous) }
+        counter += 1
+        let path = directory + "/\(counter)-" + name
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        previous = path
         return path
     }
 }
@@ -25,7 +34,10 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMuta
 nonisolated(unsafe) var fuzzBody: (UnsafeRawBufferPointer) -> Void = { _ in }
 
 /// Runs libFuzzer with the process's arguments, calling `body` with each input.
+/// The memory budget is 1 GiB (as `--max-memory 1G`), below libFuzzer's 2 GB RSS limit: a declaration the
+/// budget refuses is an error, anything that still exhausts memory is a finding.
 public func runFuzzer(_ body: @escaping (UnsafeRawBufferPointer) -> Void) -> Never {
+    MemoryBudget.set(bytes: 1 << 30)
     fuzzBody = body
     var argc = CommandLine.argc
     var argv = CommandLine.unsafeArgv
