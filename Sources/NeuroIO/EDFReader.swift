@@ -188,6 +188,8 @@ public final class EDFReader: @unchecked Sendable {
         }
         let counts = ranges.map(\.count)
         let total = counts.reduce(0, +)
+        try MemoryBudget.require(total, bytesPerValue: 8, file: path, field: "data records",
+                                 what: "decoding \(chosen.count) channels (\(total) samples) to Float64", hint: "read fewer channels or a shorter window")
         // Every element is written by decode, so the buffer is not zero-filled first (one pass over memory).
         var failure: Error?
         let samples = [Double](unsafeUninitializedCapacity: total) { out, initialized in
@@ -223,6 +225,7 @@ public final class EDFReader: @unchecked Sendable {
         }
         let s = dataSignals[channel]
         let spr = header.signals[s].samplesPerRecord
+        try MemoryBudget.require(spr * recordCount, bytesPerValue: 4, file: path, field: "data records", what: "the digital values of one channel")
         var out = [Int32](repeating: 0, count: spr * recordCount)
         let header = self.header
         try out.withUnsafeMutableBufferPointer { outBuf in

@@ -24,7 +24,13 @@ public enum EEGLABReader {
         guard trials == 1 else {
             throw InputError(file: path, field: "EEG.trials", message: "is \(Int(trials)): an epoched EEGLAB set; only continuous sets (trials = 1) are read")
         }
+        guard channels <= 1_000_000, samples <= 1e13 else {
+            throw InputError(file: path, field: "EEG.nbchan/pnts", message: "declares \(channels) channels × \(samples) samples, more than any recording holds")
+        }
         let (c, n) = (Int(channels), Int(samples))
+        // float32 values as read, then Float64 samples: 12 bytes per value at the peak.
+        let product = c.multipliedReportingOverflow(by: n)
+        try MemoryBudget.require(product.overflow ? Int.max : product.partialValue, bytesPerValue: 12, file: path, field: "EEG.nbchan/pnts", what: "\(c) channels × \(n) samples")
         let values = try data(file, base: base, channels: c, samples: n)
         let labels = try channelLabels(file, base: base, count: c)
         let infos = labels.map { ChannelInfo(label: $0, unit: "uV", sampleRate: rate, physicalMin: 0, physicalMax: 0, digitalMin: 0, digitalMax: 0) }

@@ -118,6 +118,7 @@ public final class NIfTIReader: @unchecked Sendable {
         let v = voxelsPerVolume
         guard let dt = header.datatype, !volumes.isEmpty, v > 0 else { return }
         let volumeBytes = v * dt.byteSize
+        try MemoryBudget.require(volumeBytes, bytesPerValue: 1, file: path, field: "dim", what: "one stored volume of \(v) voxels")
         let perBlock = max(1, blockBytes / volumeBytes)
         let source = try openByteSource(path: dataPath)
         try source.skip(dataOffset + volumes.lowerBound * volumeBytes, field: "vox_offset")
@@ -175,6 +176,7 @@ public final class NIfTIReader: @unchecked Sendable {
 
     /// One volume (`t`), `[voxels]` with x fastest.
     public func readVolume(_ t: Int) throws -> [Double] {
+        try MemoryBudget.require(voxelsPerVolume, bytesPerValue: 8, file: path, field: "dim", what: "one volume of \(voxelsPerVolume) voxels as Float64")
         var out = [Double]()
         out.reserveCapacity(voxelsPerVolume)
         try forEachVolumeBlock(volumes: t..<(t + 1)) { _, _, values in out.append(contentsOf: values) }
@@ -192,6 +194,8 @@ public final class NIfTIReader: @unchecked Sendable {
         }
         let rows = chosen.count
         guard let dt = header.datatype, rows > 0, nt > 0 else { return Matrix(rows: rows, cols: nt) }
+        try MemoryBudget.require(rows.multipliedReportingOverflow(by: nt).overflow ? Int.max : rows * nt, bytesPerValue: 8, file: path, field: "dim",
+                                 what: "a [\(rows) voxels × \(nt) volumes] Float64 matrix", hint: "a mask reads fewer voxels")
         // Rows in voxel order (any requested order and repeats are allowed); tiles of ≤ 256 of them spanning
         // ≤ 4096 consecutive voxels of the volume.
         let isSorted = zip(chosen, chosen.dropFirst()).allSatisfy { $0 < $1 }

@@ -10,6 +10,10 @@ public struct TSVTable: Sendable {
 
     /// Reads `path`; a row whose cell count differs from the header's is an error naming its line.
     public init(path: String) throws {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
+            // Parsed cells take about 8 bytes of memory per byte of text (String storage and row arrays).
+            try MemoryBudget.require(size, bytesPerValue: 8, file: path, field: "file", what: "parsing this \(size >> 20) MB table")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(file: path, field: "file", message: "cannot be read (missing or not a file)")
         }
