@@ -38,6 +38,7 @@ struct ConvertCommand: ParsableCommand {
         }
         guard niftiVersion == 1 || niftiVersion == 2 else { throw ValidationError("--nifti-version must be 1 or 2") }
         do {
+            try OutputLocation.requireWritableFile(output, field: "OUTPUT")
             let result = try Conversion.convert(input: input, output: output, mask: mask, niftiDatatype: dt, niftiVersion: niftiVersion)
             if json.json {
                 print(JSONValue.object([("input", .string(input)), ("output", .string(output)), ("format", .string(result.format)),

@@ -67,6 +67,7 @@ struct PSDCommand: ParsableCommand {
         guard let av = WelchSettings.Average(rawValue: average) else { throw ValidationError("--average must be mean or median") }
         (s.window, s.nperseg, s.noverlap, s.nfft, s.detrend, s.scaling, s.average) = (w, nperseg, noverlap, nfft, d, sc, av)
         try runReportingErrors(json: json.json) {
+            try OutputLocation.requireWritableFile(out)
             let (_, x, fs, names, units) = try source.load()
             let unit = Set(units).count == 1 ? units[0] : "mixed"
             if method == "multitaper" {
@@ -111,6 +112,7 @@ struct BandpowerCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json.json) {
+            try OutputLocation.requireWritableFile(out)
             let bandList = try bands.map { try FrequencyBand.parse($0) } ?? FrequencyBand.defaults
             let (rec, x, fs, names, units) = try source.load()
             let (header, rows, sidecar) = try BandpowerTable.compute(x, sampleRate: fs, channelNames: names, unit: Set(units).count == 1 ? units[0] : "mixed",
@@ -142,6 +144,7 @@ struct FilterCommand: ParsableCommand {
         guard let m = SignalPreparation.FilterMethod(rawValue: method) else { throw ValidationError("--method must be fir or iir") }
         guard lFreq != nil || hFreq != nil || notch != nil else { throw ValidationError("give --l-freq, --h-freq and/or --notch") }
         try runReportingErrors(json: json.json) {
+            try OutputLocation.requireWritableFile(out)
             let (rec, x, fs, names, _) = try source.load()
             let (y, notes) = try SignalPreparation.filter(x, sampleRate: fs, lFreq: lFreq, hFreq: hFreq, notch: notch, method: m, order: order)
             let filtered = SignalPreparation.replacing(rec, names: names, with: y)
@@ -192,6 +195,7 @@ struct EpochsCommand: ParsableCommand {
         guard groupBy == "subject" || groupBy == "file" else { throw ValidationError("--group-by must be subject or file") }
         let wanted = events.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
         try runReportingErrors(json: json.json) {
+            try OutputLocation.requireWritableFile(out)
             var parts = [Epochs]()
             guard eventsFiles.isEmpty || eventsFiles.count == 1 || eventsFiles.count == inputs.count else {
                 throw ValidationError("give one --events-file per input, or a single one")

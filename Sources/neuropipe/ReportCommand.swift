@@ -16,8 +16,9 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json.json) {
-            let report = try RunReport.build(derivatives: derivatives, participants: participants)
             let path = out ?? derivatives + "/report.html"
+            try OutputLocation.requireWritableFile(path)
+            let report = try RunReport.build(derivatives: derivatives, participants: participants)
             try AtomicFile.write(to: path) { try $0.write(Array(report.html(version: NeuroPipeVersion.current).utf8)) }
             printResult(json: json.json, .object([("report", .string(path))]), "wrote \(path)")
         }

@@ -20,6 +20,7 @@ struct CovarianceCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json.json) {
+            try OutputLocation.requireWritableFile(out)
             let est = try CovarianceEstimator(name: estimator)
             let e = try EpochsFile.read(path: epochs)
             let c: EpochCovariances
@@ -57,6 +58,7 @@ struct ClassifyCommand: ParsableCommand {
         let embedding: EmbeddingChoice
         do { embedding = try EmbeddingChoice(order: order, lag: lag) } catch let e as InputError { throw ValidationError("--\(e.field): \(e.message)") }
         try runReportingErrors(json: json.json) {
+            if let out { try OutputLocation.requireWritableFile(out) }
             let scheme = try CrossValidationScheme(text: cv)
             let e = try EpochsFile.read(path: epochs)
             let eval = RiemannianEvaluation(pipeline: p, estimator: try CovarianceEstimator(name: estimator), embedding: embedding)

@@ -78,6 +78,7 @@ struct SRMFitCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json.json) {
+            try OutputLocation.requireWritableFile(out)
             let data = try input.load()
             let started = Date()
             var iterations = 0, converged = false, objective: Double? = nil, timescales: [Double]? = nil, noise: [Double]? = nil
@@ -112,6 +113,7 @@ struct SRMTransformCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json.json) {
+            try OutputLocation.requireWritableFile(out)
             let isGP = try HDF5File(path: model).attributes(of: "/").contains { $0.0 == "model" && ($0.1 == .string("sgpfa") || $0.1 == .string("gpfa")) }
             let data = try input.load()
             let shared: [Matrix], ids: [String]
@@ -203,6 +205,7 @@ struct SRMSimulateCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: false) {
+            try OutputLocation.requireWritableFile(out)
             let taus = timescales.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard !taus.isEmpty, taus.allSatisfy({ $0 > 0 }) else { throw InputError(file: "", field: "--timescales", message: "give positive numbers, e.g. 2,5,10") }
             let (latents, data, _) = try SyntheticSharedResponse(subjects: subjects, voxels: voxels, samples: trs, timescales: taus, signalToNoise: snr, seed: seed).generate()

@@ -51,11 +51,7 @@ struct ScreenCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors(json: json.json) {
             let outDirectory = (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: outDirectory, isDirectory: &isDirectory), isDirectory.boolValue,
-                  FileManager.default.isWritableFile(atPath: outDirectory) else {
-                throw InputError(file: out, field: "--out", message: "the directory \(outDirectory) does not exist or is not writable")
-            }
+            try OutputLocation.requireWritableFile(out)
             let source = try openFeatures(scratch: outDirectory)
             let names = (covariates ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let options = ScreeningOptions(method: ScreeningMethod(rawValue: method)!, bandwidth: BandwidthRule(bandwidth)!, grid: grid, bins: bins,
