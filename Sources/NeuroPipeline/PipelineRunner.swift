@@ -122,6 +122,9 @@ public final class PipelineRunner: @unchecked Sendable {
     public let outputRoot: String
     public let cache: CacheStore
     public var jobs = 2
+    /// Polled between stages: once true (the CLI sets it on SIGINT/SIGTERM), stages in flight finish, their
+    /// entries and outputs complete, and every stage not started is recorded as skipped ("interrupted").
+    public var interrupted: @Sendable () -> Bool = { false }
     public var failFast = false
     public var dryRun = false
     /// Which levels run: both, the participant level only (a shard or array task), or the group level only over
@@ -303,12 +306,22 @@ public final class PipelineRunner: @unchecked Sendable {
             while true {
                 let i: Int? = queue.value.withLock { defer { next += 1 }; return next < self.units.count && !stopped.value.withLock({ stop }) ? next : nil }
                 guard let i else { return }
+                if self.interrupted() {
+                    for stage in participantStages { add(StageRecord(stage: stage.id, participant: self.units[i].stem, status: .skipped, seconds: 0, error: "interrupted")) }
+                    lock.withLock { _ = failed.insert(i) }
+                    continue
+                }
                 let unit = self.units[i]
                 var produced = [String: (path: String, hash: ContentHash)]()
                 var manifests = [String: ContentHash]()
                 var unitFailed = false
                 for stage in participantStages {
                     if unitFailed { add(StageRecord(stage: stage.id, participant: unit.stem, status: .skipped, seconds: 0, error: "an earlier stage failed")); continue }
+                    if self.interrupted() {
+                        add(StageRecord(stage: stage.id, participant: unit.stem, status: .skipped, seconds: 0, error: "interrupted"))
+                        unitFailed = true
+                        continue
+                    }
                     let type = self.registry.types[stage.uses]!
                     let t0 = Date()
                     do {
@@ -379,8 +392,9 @@ public final class PipelineRunner: @unchecked Sendable {
         var waiting = Set(lock.withLock { records.filter { $0.status == .planned }.map(\.stage) })  // would run (dry run)
         for stage in groupStages where level != .participant {
             let type = registry.types[stage.uses]!
-            if !failed.isEmpty || stop {
-                add(StageRecord(stage: stage.id, participant: nil, status: .skipped, seconds: 0, error: failed.isEmpty ? "stopped" : "\(failed.count) recording(s) failed"))
+            if !failed.isEmpty || stop || interrupted() {
+                add(StageRecord(stage: stage.id, participant: nil, status: .skipped, seconds: 0,
+                                error: interrupted() ? "interrupted" : failed.isEmpty ? "stopped" : "\(failed.count) recording(s) failed"))
                 continue
             }
             // In a dry run, a stage fed by one that would run cannot be keyed yet.
@@ -391,6 +405,10 @@ public final class PipelineRunner: @unchecked Sendable {
             }
             let scopes: [String?] = stage.perParticipant ? participantIDs : [nil]
             for scope in scopes {
+                if interrupted() {
+                    add(StageRecord(stage: stage.id, participant: scope, status: .skipped, seconds: 0, error: "interrupted"))
+                    continue
+                }
                 let t0 = Date()
                 do {
                     let (entry, built, key) = try runGroupStage(stage, type: type, scope: scope, outputsByUnit: outputsByUnit, groupProduced: groupProduced)

@@ -43,6 +43,16 @@ public final class SlurmExecutor {
         self.options = options
     }
 
+    /// Throws if a path, argument or option holds a control character: the scripts quote every argument for the
+    /// shell, but a newline in a `#SBATCH` line (the log path is inside the output folder) would start a new command.
+    public func validate() throws {
+        let named: [(String, String)] = [("executable", executable), ("--out", output)] + runArguments.map { ("argument", $0) }
+            + [options.partition, options.time, options.memPerTask].compactMap { $0 }.map { ("option", $0) } + options.sbatchArgs.map { ("--sbatch-arg", $0) }
+        for (field, value) in named where value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw InputError(file: value.debugDescription, field: field, message: "contains a control character (newline, tab, …), which a Slurm batch script cannot hold safely")
+        }
+    }
+
     var slurmDirectory: String { output + "/slurm" }
     var statusDirectory: String { slurmDirectory + "/status" }
     public func taskLog(_ index: Int) -> String { slurmDirectory + "/logs/participant-\(index).log" }

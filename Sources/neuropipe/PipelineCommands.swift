@@ -81,15 +81,62 @@ struct RunCommand: ParsableCommand {
             runner.participants = try bidsRoot.flatMap { try DatasetDiscovery.participantsTable(root: $0) }
             runner.progress = isatty(2) != 0 && !json.json
             if json.json { runner.log = { _ in } }
+            let interruption = InterruptionSignals()
+            runner.interrupted = { interruption.received != nil }
             let records = try runner.run()
+            interruption.stop()
             let failed = records.filter { $0.status == .failed || $0.status == .skipped }
             let counts = Dictionary(records.map { ($0.status.rawValue, 1) }, uniquingKeysWith: +)
             printResult(json: json.json, .object([("recordings", .int(units.count)), ("counts", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
                                                   ("failed", .array(failed.map { .string("\($0.stage) \($0.participant ?? "group"): \($0.error ?? "")") }))]),
                         "\(units.count) recording(s): " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                             + (failed.isEmpty ? "" : "\nfailed:\n" + failed.map { "  \($0.stage) \($0.participant ?? "group"): \($0.error ?? "")" }.joined(separator: "\n")))
+            if let signo = interruption.received {
+                let skipped = records.filter { $0.error == "interrupted" }.count
+                FileHandle.standardError.write(Data(("neuropipe: interrupted by \(signo == SIGINT ? "SIGINT" : "SIGTERM"): the stages in flight finished, \(skipped) stage(s) did not start; "
+                    + "outputs and cache entries written are complete. Run the same command again to continue (finished stages come from the cache).\n").utf8))
+                Foundation.exit(128 + signo)
+            }
             if !failed.isEmpty { Foundation.exit(1) }
         }
+    }
+}
+
+/// SIGINT and SIGTERM during a local run: the first asks the runner to stop after the stages in flight (they finish,
+/// so every cache entry and output is complete); a second one exits at once (a stage in flight then leaves only
+/// temporaries, which the next run removes: entries and outputs appear by atomic rename or not at all).
+final class InterruptionSignals: @unchecked Sendable {
+    private let lock = Lock()
+    private var signo: Int32?
+    private var sources: [DispatchSourceSignal] = []
+
+    init() {
+        for s in [SIGINT, SIGTERM] {
+            signal(s, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
+            source.setEventHandler { [self] in
+                let first: Bool = lock.withLock { defer { if signo == nil { signo = s } }; return signo == nil }
+                let name = s == SIGINT ? "SIGINT" : "SIGTERM"
+                if first {
+                    FileHandle.standardError.write(Data("\nneuropipe: \(name) received: finishing the stages in flight, then stopping (send it again to stop at once)\n".utf8))
+                } else {
+                    FileHandle.standardError.write(Data("\nneuropipe: \(name) received again: stopping now; stages in flight leave no cache entry or output\n".utf8))
+                    _exit(128 + s)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// The first signal received, if any.
+    var received: Int32? { lock.withLock { signo } }
+
+    /// Back to the default actions (after the run).
+    func stop() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
     }
 }
 
@@ -112,6 +159,7 @@ extension RunCommand {
         let executable = absolute(CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0] : (ProcessInfo.processInfo.environment["PATH"] ?? "")
             .split(separator: ":").map { "\($0)/\(CommandLine.arguments[0])" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? CommandLine.arguments[0])
         let slurm = SlurmExecutor(executable: executable, runArguments: arguments, participants: ParticipantShards.participants(units), output: outPath, options: options)
+        try slurm.validate()
         if json.json { slurm.log = { _ in } }
         let indices = retryFailed ? try slurm.previouslyFailed() : nil
         if let indices, indices.isEmpty {
