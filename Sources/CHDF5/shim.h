@@ -49,6 +49,7 @@ static inline herr_t neuropipe_H5_silence_errors(void) { return H5Eset_auto2(H5E
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -223,8 +224,12 @@ static inline herr_t neuropipe_probe_link(hid_t group, const char *name, const H
    libc). The child's address space is capped at its current size plus `max_bytes` (not under AddressSanitizer,
    whose shadow memory needs the address space). */
 static inline pid_t neuropipe_hdf5_probe_fork(const char *path, size_t max_bytes, int error_fd, char *shared_path) {
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid != 0) return pid;
+    /* The child dies with NeuroPipe (a walk stuck in libhdf5 must not outlive it). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
     int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP };
     for (unsigned i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) signal(crash_signals[i], SIG_DFL);
     /* Under the fuzzer, a sanitizer report in the child must not run libFuzzer's crash-artifact callback. */
