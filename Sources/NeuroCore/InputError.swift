@@ -53,3 +53,21 @@ public enum OutputLocation {
         }
     }
 }
+
+/// Temporary files and folders being written (a writer's hidden sibling, a cache entry being built), so a signal
+/// that stops NeuroPipe at once can remove them: outputs appear only by atomic rename, and nothing half-written stays.
+public enum InFlightTemporaries {
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var paths = Set<String>()  // guarded by `lock`
+
+    public static func add(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    public static func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+
+    /// Deletes every registered temporary (files and folders) and returns how many there were.
+    @discardableResult
+    public static func deleteAll() -> Int {
+        let all = lock.withLock { defer { paths.removeAll() }; return paths }
+        for p in all { try? FileManager.default.removeItem(atPath: p) }
+        return all.count
+    }
+}

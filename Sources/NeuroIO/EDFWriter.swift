@@ -345,6 +345,8 @@ public enum AtomicFile {
     public static func write(to path: String, _ body: (Sink) throws -> Void) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = temporarySibling(of: path)
+        InFlightTemporaries.add(tmp)
+        defer { InFlightTemporaries.remove(tmp) }
         guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
             throw InputError(file: path, field: "output", message: "cannot create a file in \(dir.isEmpty ? "." : dir)")
         }

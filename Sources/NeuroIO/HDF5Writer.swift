@@ -27,8 +27,10 @@ public final class HDF5Writer {
         let dir = (path as NSString).deletingLastPathComponent
         tmpPath = AtomicFile.temporarySibling(of: path)
         let tmp = tmpPath
+        InFlightTemporaries.add(tmp)
         id = HDF5Library.call { H5Fcreate(tmp, neuropipe_H5F_ACC_EXCL(), neuropipe_H5P_DEFAULT(), neuropipe_H5P_DEFAULT()) }
         guard id >= 0 else {
+            InFlightTemporaries.remove(tmp)
             throw InputError(file: path, field: "output", message: "cannot create an HDF5 file in \(dir.isEmpty ? "." : dir) (\(HDF5Library.call { HDF5Library.errorStack() }))")
         }
     }
@@ -38,6 +40,7 @@ public final class HDF5Writer {
             let i = id
             if i >= 0 { _ = HDF5Library.call { H5Fclose(i) } }
             unlink(tmpPath)
+            InFlightTemporaries.remove(tmpPath)
         }
     }
 
@@ -54,6 +57,7 @@ public final class HDF5Writer {
         guard rename(tmpPath, path) == 0 else {
             throw RuntimeFailure(context: path, message: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
         }
+        InFlightTemporaries.remove(tmpPath)
         committed = true
     }
 

@@ -79,6 +79,8 @@ public final class CacheStore: @unchecked Sendable {
         if let hit = lookup(key) { return (hit, false) }  // built by another process while we waited
         let tmp = root + "/tmp/\(key)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: tmp + "/outputs", withIntermediateDirectories: true)
+        InFlightTemporaries.add(tmp)
+        defer { InFlightTemporaries.remove(tmp) }
         do {
             let started = Date()
             try body(tmp + "/outputs")

@@ -40,6 +40,7 @@ struct NeuroPipe: ParsableCommand {
             // Slurm tasks and other child processes NeuroPipe starts inherit the budget.
             setenv("NEUROPIPE_MAX_MEMORY", text, 1)
         }
+        InterruptionSignals.shared.install()
         main(arguments)
     }
 

@@ -81,10 +81,11 @@ struct RunCommand: ParsableCommand {
             runner.participants = try bidsRoot.flatMap { try DatasetDiscovery.participantsTable(root: $0) }
             runner.progress = isatty(2) != 0 && !json.json
             if json.json { runner.log = { _ in } }
-            let interruption = InterruptionSignals()
+            let interruption = InterruptionSignals.shared
             runner.interrupted = { interruption.received != nil }
+            interruption.graceful = true
             let records = try runner.run()
-            interruption.stop()
+            interruption.graceful = false
             let failed = records.filter { $0.status == .failed || $0.status == .skipped }
             let counts = Dictionary(records.map { ($0.status.rawValue, 1) }, uniquingKeysWith: +)
             printResult(json: json.json, .object([("recordings", .int(units.count)), ("counts", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
@@ -102,42 +103,53 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// SIGINT and SIGTERM during a local run: the first asks the runner to stop after the stages in flight (they finish,
-/// so every cache entry and output is complete); a second one exits at once (a stage in flight then leaves only
-/// temporaries, which the next run removes: entries and outputs appear by atomic rename or not at all).
+/// SIGINT and SIGTERM, for every verb (installed by `NeuroPipe.main`). By default a signal stops NeuroPipe at once,
+/// after deleting the temporaries in flight (a writer's hidden sibling, a cache entry being built): outputs appear
+/// only by atomic rename, so nothing half-written stays. During a local pipeline run (`graceful`), the first signal
+/// asks the runner to stop after the stages in flight (they finish, so their entries and outputs are complete); a
+/// second one stops at once as above.
 final class InterruptionSignals: @unchecked Sendable {
+    static let shared = InterruptionSignals()
     private let lock = Lock()
     private var signo: Int32?
+    private var isGraceful = false
+    /// What the first signal does in graceful mode (printed after "SIGINT received: ").
+    var firstSignalMessage = "finishing the stages in flight, then stopping"
     private var sources: [DispatchSourceSignal] = []
 
-    init() {
+    func install() {
         for s in [SIGINT, SIGTERM] {
             signal(s, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
-            source.setEventHandler { [self] in
-                let first: Bool = lock.withLock { defer { if signo == nil { signo = s } }; return signo == nil }
-                let name = s == SIGINT ? "SIGINT" : "SIGTERM"
-                if first {
-                    FileHandle.standardError.write(Data("\nneuropipe: \(name) received: finishing the stages in flight, then stopping (send it again to stop at once)\n".utf8))
-                } else {
-                    FileHandle.standardError.write(Data("\nneuropipe: \(name) received again: stopping now; stages in flight leave no cache entry or output\n".utf8))
-                    _exit(128 + s)
-                }
-            }
+            source.setEventHandler { [self] in handle(s) }
             source.resume()
             sources.append(source)
         }
     }
 
+    private func handle(_ s: Int32) {
+        let name = s == SIGINT ? "SIGINT" : "SIGTERM"
+        let graceful: Bool = lock.withLock {
+            defer { if signo == nil { signo = s } }
+            return isGraceful && signo == nil
+        }
+        if graceful {
+            FileHandle.standardError.write(Data("\nneuropipe: \(name) received: \(lock.withLock { firstSignalMessage }) (send it again to stop at once)\n".utf8))
+            return
+        }
+        let removed = InFlightTemporaries.deleteAll()
+        FileHandle.standardError.write(Data("\nneuropipe: \(name) received: stopped at once; \(removed) unfinished temporary file(s) or cache build(s) removed, no partial output left\n".utf8))
+        _exit(128 + s)
+    }
+
+    /// While true, the first signal only sets `received` (a pipeline run polls it between stages).
+    var graceful: Bool {
+        get { lock.withLock { isGraceful } }
+        set { lock.withLock { isGraceful = newValue } }
+    }
+
     /// The first signal received, if any.
     var received: Int32? { lock.withLock { signo } }
-
-    /// Back to the default actions (after the run).
-    func stop() {
-        for s in sources { s.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
-    }
 }
 
 extension RunCommand {
@@ -171,15 +183,12 @@ extension RunCommand {
             return
         }
         try FileManager.default.createDirectory(atPath: outPath, withIntermediateDirectories: true)
-        // Ctrl-C cancels the submitted jobs (scancel) before exiting.
-        signal(SIGINT, SIG_IGN)
-        let interrupted = UncheckedSendableBox(Lock())
-        nonisolated(unsafe) var stop = false
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { interrupted.value.withLock { stop = true } }
-        source.resume()
-        let failures = try slurm.run(indices: indices, cancelled: { interrupted.value.withLock { stop } })
-        source.cancel()
+        // Ctrl-C (or SIGTERM) cancels the submitted jobs (scancel) before exiting.
+        let interruption = InterruptionSignals.shared
+        interruption.graceful = true
+        interruption.firstSignalMessage = "cancelling the submitted jobs (scancel)"
+        let failures = try slurm.run(indices: indices, cancelled: { interruption.received != nil })
+        interruption.graceful = false
         if failures.isEmpty {
             printResult(json: json.json, .object([("participants", .int(slurm.participants.count)), ("failed", .array([]))]),
                         "slurm: \(indices?.count ?? slurm.participants.count) participant task(s) and the group level succeeded; outputs in \(outPath)")

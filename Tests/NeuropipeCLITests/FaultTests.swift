@@ -164,6 +164,30 @@ struct FaultTests {
         #expect((counts["cached"] ?? 0) >= 1 && (counts["ran"] ?? 0) >= 1, "\(again.stdout)")
     }
 
+    /// Any other verb stops at once on a signal and deletes the temporary it was writing: here `simulate`, killed
+    /// while it writes one EDF after another; every file left is complete.
+    @Test func signalStopsOtherVerbsWithoutPartialFiles() throws {
+        let dir = try Self.temporaryFolder()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["simulate", "eeg-cohort", "--out", dir + "/ds", "--subjects", "400", "--duration", "300"]
+        let err = Pipe()
+        (p.standardOutput, p.standardError) = (FileHandle.nullDevice, err)
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        func written() -> [String] { (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/ds"))?.filter { $0.hasSuffix("_eeg.edf") } ?? [] }
+        while p.isRunning && Date() < deadline && written().count < 2 { usleep(2_000) }
+        kill(p.processIdentifier, SIGINT)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130 && stderr.contains("SIGINT received: stopped at once"), "\(p.terminationStatus) \(stderr)")
+        #expect(Self.leftovers(dir).isEmpty, "\(Self.leftovers(dir))")
+        for f in written() {
+            let info = try CLITests.run(["info", dir + "/ds/" + f, "--json"])
+            #expect(info.status == 0 && !info.stdout.contains("truncated"), "\(f) is complete")
+        }
+    }
+
     @Test func namesCannotLeadOutsideTheOutputFolderOrRunCommands() throws {
         let dir = try Self.temporaryFolder()
         let bids = try Self.cohort(dir, subjects: 10, duration: 20)
