@@ -367,10 +367,14 @@ public final class HDF5File: @unchecked Sendable {
     /// Throws unless dataset `did` holds integers, floats or enums (what reads as Float64).
     private func requireNumeric(_ did: hid_t, _ object: String) throws {
         let type = H5Dget_type(did)
-        let cls = H5Tget_class(type)
+        let cls = H5Tget_class(type), size = H5Tget_size(type)
         H5Tclose(type)
         guard cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM else {
             throw HDF5Error(file: path, object: object, message: "dataset is not numeric; expected an integer or float dataset")
+        }
+        // libhdf5 sizes its conversion buffers by the element size (found by fuzzing: a "float" of 3.3 GB each).
+        guard size >= 1 && size <= 16 else {
+            throw HDF5Error(file: path, object: object, message: "declares numbers of \(size) bytes each (corrupt); expected 1 to 16")
         }
     }
 
@@ -385,6 +389,19 @@ public final class HDF5File: @unchecked Sendable {
             if H5Zfilter_avail(f) <= 0 {
                 H5Dclose(did)
                 throw HDF5Error(file: path, object: object, message: "unsupported filter \(HDF5File.filterName(f)) (not available in this libhdf5)")
+            }
+        }
+        // libhdf5 allocates whole chunks to read (and inflate) them, and a chunk's declared shape may exceed the
+        // dataset's (found by fuzzing: a 3 GB chunk of a 24-value dataset).
+        if H5Pget_layout(plist) == H5D_CHUNKED {
+            var dims = [hsize_t](repeating: 0, count: 32)
+            let rank = Int(H5Pget_chunk(plist, Int32(dims.count), &dims))
+            let type = H5Dget_type(did)
+            let element = H5Tget_size(type)
+            H5Tclose(type)
+            if rank > 0, MemoryBudget.count(dims.prefix(rank).map { $0 > hsize_t(Int.max) ? -1 : Int($0) }, bytesPerValue: max(8, element)) == nil {
+                H5Dclose(did)
+                throw HDF5Error(file: path, object: object, message: "declares chunks of shape \(dims.prefix(rank).map { Int(clamping: $0) }), more than fit in memory (budget \(MemoryBudget.describe(MemoryBudget.bytes)), --max-memory)")
             }
         }
         return did

@@ -79,6 +79,16 @@ struct FuzzRegressionTests {
         }
     }
 
+    /// FuzzHDF5: `/a/typed_f8` declares 3.3 GB per float; libhdf5 sized its conversion buffer by it (3 GB RSS for
+    /// 24 values). Numbers must be 1–16 bytes, and chunk shapes are checked against the memory budget.
+    @Test func hugeElementSizeIsRefusedBeforeLibhdf5Allocates() throws {
+        let file = try HDF5File(path: Fixtures.path("fuzz/hdf5-huge-element.h5"))
+        #expect { try file.readDoubles("/a/typed_f8") } throws: { e in
+            (e as? HDF5Error)?.message == "declares numbers of 3305111560 bytes each (corrupt); expected 1 to 16"
+        }
+        #expect(try file.readDoubles("/a/typed_f4").shape == [4, 6], "the rest of the file still reads")
+    }
+
     /// A file libhdf5 cannot finish reading (here a FIFO no one writes to, as a stalled filesystem would behave) is
     /// an error after the timeout, not a hang.
     @Test func structureCheckTimesOut() throws {
