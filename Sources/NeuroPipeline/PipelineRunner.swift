@@ -149,6 +149,8 @@ public final class PipelineRunner: @unchecked Sendable {
         guard access(output, W_OK) == 0 else { throw InputError(file: output, field: "--out", message: "the output folder is not writable") }
         outputRoot = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
         cache = try CacheStore(root: cacheDirectory ?? outputRoot + "/.neuropipe-cache")
+        // Entries are this cache's own committed outputs: no structure walk in a child before reading them.
+        HDF5StructureCheck.trust(folder: cache.root + "/entries")
     }
 
     /// Copies a cache output to `relative` inside the output root, refusing anything that would land outside it.

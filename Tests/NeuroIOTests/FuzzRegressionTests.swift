@@ -89,6 +89,18 @@ struct FuzzRegressionTests {
         #expect(try file.readDoubles("/a/typed_f4").shape == [4, 6], "the rest of the file still reads")
     }
 
+    /// Files below a trusted folder (a pipeline cache's entries) are opened without the walk: the hanging file
+    /// opens there (only reading its attributes would hang), and is refused anywhere else.
+    @Test func trustedFoldersSkipTheWalk() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("np-trusted-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/entries", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for folder in ["entries", "."] { try FileManager.default.copyItem(atPath: Fixtures.path("fuzz/hdf5-global-heap-hang.h5"), toPath: dir + "/\(folder)/f.h5") }
+        HDF5StructureCheck.trust(folder: dir + "/entries")
+        #expect(throws: Never.self) { _ = try HDF5File(path: dir + "/entries/f.h5", structureTimeout: 1) }
+        #expect(throws: InputError.self) { _ = try HDF5File(path: dir + "/f.h5", structureTimeout: 1) }
+    }
+
     /// A file libhdf5 cannot finish reading (here a FIFO no one writes to, as a stalled filesystem would behave) is
     /// an error after the timeout, not a hang.
     @Test func structureCheckTimesOut() throws {
