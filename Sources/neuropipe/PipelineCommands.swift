@@ -113,8 +113,7 @@ final class InterruptionSignals: @unchecked Sendable {
     private let lock = Lock()
     private var signo: Int32?
     private var isGraceful = false
-    /// What the first signal does in graceful mode (printed after "SIGINT received: ").
-    var firstSignalMessage = "finishing the stages in flight, then stopping"
+    private var firstMessage = "finishing the stages in flight, then stopping"
     private var sources: [DispatchSourceSignal] = []
 
     func install() {
@@ -134,12 +133,18 @@ final class InterruptionSignals: @unchecked Sendable {
             return isGraceful && signo == nil
         }
         if graceful {
-            FileHandle.standardError.write(Data("\nneuropipe: \(name) received: \(lock.withLock { firstSignalMessage }) (send it again to stop at once)\n".utf8))
+            FileHandle.standardError.write(Data("\nneuropipe: \(name) received: \(lock.withLock { firstMessage }) (send it again to stop at once)\n".utf8))
             return
         }
         let removed = InFlightTemporaries.deleteAll()
         FileHandle.standardError.write(Data("\nneuropipe: \(name) received: stopped at once; \(removed) unfinished temporary file(s) or cache build(s) removed, no partial output left\n".utf8))
         _exit(128 + s)
+    }
+
+    /// What the first signal does in graceful mode (printed after "SIGINT received: ").
+    var firstSignalMessage: String {
+        get { lock.withLock { firstMessage } }
+        set { lock.withLock { firstMessage = newValue } }
     }
 
     /// While true, the first signal only sets `received` (a pipeline run polls it between stages).
