@@ -494,21 +494,28 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
-    /// A string dataset (fixed or variable length), flattened.
-    public func readStrings(_ object: String) throws -> [String] {
+    /// Opens dataset `object`, requires its type class to be `expected` (else `notThat`), and calls `body(dataset,
+    /// type, count)` once its value count has passed the memory budget (at least 8 bytes per value).
+    private func withDataset<T>(_ object: String, of expected: H5T_class_t, notThat: String, values: String,
+                                _ body: (hid_t, hid_t, Int) throws -> T) throws -> T {
         try HDF5Library.call {
             let did = try openDataset(object)
             defer { H5Dclose(did) }
             let type = H5Dget_type(did)
             defer { H5Tclose(type) }
-            guard H5Tget_class(type) == H5T_STRING else {
-                throw HDF5Error(file: path, object: object, message: "dataset is not a string dataset")
-            }
+            guard H5Tget_class(type) == expected else { throw HDF5Error(file: path, object: object, message: notThat) }
             let space = H5Dget_space(did)
             defer { H5Sclose(space) }
             guard let n = MemoryBudget.count(HDF5File.dims(space), bytesPerValue: max(8, H5Tget_size(type))) else {
-                throw HDF5Error(file: path, object: object, message: "declares shape \(HDF5File.dims(space)), more strings than fit in memory")
+                throw HDF5Error(file: path, object: object, message: "declares shape \(HDF5File.dims(space)), more \(values) than fit in memory")
             }
+            return try body(did, type, n)
+        }
+    }
+
+    /// A string dataset (fixed or variable length), flattened.
+    public func readStrings(_ object: String) throws -> [String] {
+        try withDataset(object, of: H5T_STRING, notThat: "dataset is not a string dataset", values: "strings") { did, type, n in
             if H5Tis_variable_str(type) > 0 { try checkVariableLengths(did, count: n, object: object) }
             return try readStrings(type: type, count: n, object: object) { mem, buf in
                 H5Dread(did, mem, neuropipe_H5S_ALL(), neuropipe_H5S_ALL(), neuropipe_H5P_DEFAULT(), buf)
@@ -541,19 +548,7 @@ public final class HDF5File: @unchecked Sendable {
     /// The paths of the objects an object-reference dataset points to, flattened in storage order (MATLAB v7.3
     /// writes cell arrays and struct-array fields this way, into `/#refs#`).
     public func referencedPaths(_ object: String) throws -> [String] {
-        try HDF5Library.call {
-            let did = try openDataset(object)
-            defer { H5Dclose(did) }
-            let type = H5Dget_type(did)
-            defer { H5Tclose(type) }
-            guard H5Tget_class(type) == H5T_REFERENCE else {
-                throw HDF5Error(file: path, object: object, message: "is not a dataset of object references")
-            }
-            let space = H5Dget_space(did)
-            defer { H5Sclose(space) }
-            guard let n = MemoryBudget.count(HDF5File.dims(space), bytesPerValue: 8) else {
-                throw HDF5Error(file: path, object: object, message: "declares shape \(HDF5File.dims(space)), more references than fit in memory")
-            }
+        try withDataset(object, of: H5T_REFERENCE, notThat: "is not a dataset of object references", values: "references") { did, _, n in
             var refs = [hobj_ref_t](repeating: 0, count: n)
             if n > 0 {
                 guard H5Dread(did, neuropipe_H5T_STD_REF_OBJ(), neuropipe_H5S_ALL(), neuropipe_H5S_ALL(), neuropipe_H5P_DEFAULT(), &refs) >= 0 else { throw fail(object) }
