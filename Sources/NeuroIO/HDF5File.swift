@@ -62,7 +62,6 @@ public enum HDF5StructureCheck {
     public static let defaultTimeout: Double = ProcessInfo.processInfo.environment["NEUROPIPE_HDF5_TIMEOUT"].flatMap(Double.init) ?? 60
     private static let lock = Lock()
     nonisolated(unsafe) private static var passed = Set<String>()  // guarded by `lock`
-
     nonisolated(unsafe) private static var trustedFolders = [String]()  // guarded by `lock`
 
     /// Files below `folder` are NeuroPipe's own outputs (a pipeline cache's entries, committed by atomic rename and

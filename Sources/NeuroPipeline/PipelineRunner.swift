@@ -146,7 +146,7 @@ public final class PipelineRunner: @unchecked Sendable {
         do { try fm.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
             throw InputError(file: output, field: "--out", message: "cannot create the output folder: \(error.localizedDescription)")
         }
-        guard access(output, W_OK) == 0 else { throw InputError(file: output, field: "--out", message: "the output folder is not writable") }
+        try OutputLocation.requireWritableFolder(output)
         outputRoot = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
         cache = try CacheStore(root: cacheDirectory ?? outputRoot + "/.neuropipe-cache")
         // Entries are this cache's own committed outputs: no structure walk in a child before reading them.
@@ -308,22 +308,18 @@ public final class PipelineRunner: @unchecked Sendable {
             while true {
                 let i: Int? = queue.value.withLock { defer { next += 1 }; return next < self.units.count && !stopped.value.withLock({ stop }) ? next : nil }
                 guard let i else { return }
-                if self.interrupted() {
-                    for stage in participantStages { add(StageRecord(stage: stage.id, participant: self.units[i].stem, status: .skipped, seconds: 0, error: "interrupted")) }
-                    lock.withLock { _ = failed.insert(i) }
-                    continue
-                }
                 let unit = self.units[i]
                 var produced = [String: (path: String, hash: ContentHash)]()
                 var manifests = [String: ContentHash]()
                 var unitFailed = false
                 for stage in participantStages {
-                    if unitFailed { add(StageRecord(stage: stage.id, participant: unit.stem, status: .skipped, seconds: 0, error: "an earlier stage failed")); continue }
+                    // Once interrupted, every stage not started (this recording's rest, and all of later ones) says so.
                     if self.interrupted() {
                         add(StageRecord(stage: stage.id, participant: unit.stem, status: .skipped, seconds: 0, error: "interrupted"))
                         unitFailed = true
                         continue
                     }
+                    if unitFailed { add(StageRecord(stage: stage.id, participant: unit.stem, status: .skipped, seconds: 0, error: "an earlier stage failed")); continue }
                     let type = self.registry.types[stage.uses]!
                     let t0 = Date()
                     do {
