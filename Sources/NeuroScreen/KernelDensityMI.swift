@@ -70,16 +70,17 @@ enum Epanechnikov {
     }
 }
 
-/// The smallest even m ≥ n whose only prime factors are 2, 3 and 5 (fast FFTW sizes; even so a symmetric
-/// kernel's spectrum can come from a DCT-I of its quadrant).
-func smoothFFTSize(atLeast n: Int) -> Int {
-    var m = max(2, n + n % 2)
-    while true {
-        var r = m
-        for p in [2, 3, 5] { while r % p == 0 { r /= p } }
-        if r == 1 { return m }
-        m += 2
+/// The smallest m ≥ n of the form 2^a·c, a ≥ 1, c ∈ {1, 3, 5, 25}: even (so a symmetric kernel's spectrum is a
+/// half-length table) and among FFTW's fastest estimate-planned 2-D sizes here. Smoothness alone is not enough:
+/// 360 (2³·3²·5) transforms 1.6× slower than 384 and 370 7× slower (scripts/bench/screen history in the README).
+func fastFFTSize(atLeast n: Int) -> Int {
+    var best = Int.max
+    for c in [1, 3, 5, 25] {
+        var m = 2 * c
+        while m < n { m *= 2 }
+        best = min(best, m)
     }
+    return best
 }
 
 /// The robust-scaled values (v − median)/IQR of `x` (scikit-learn RobustScaler), ascending copy included, then divided
@@ -136,7 +137,7 @@ struct JointKDEScorer: FeatureScorer {
         outcomeBin = bins
         outcomeFrac = fracs
         outcomeHalfWidth = Epanechnikov.halfWidth(support: Epanechnikov.support(1), step: dx, intervals: grid - 1)
-        rows = smoothFFTSize(atLeast: grid + outcomeHalfWidth)
+        rows = fastFFTSize(atLeast: grid + outcomeHalfWidth)
     }
 
     func makeWorker() throws -> FeatureScoringWorker { Worker(scorer: self) }
@@ -148,13 +149,20 @@ struct JointKDEScorer: FeatureScorer {
         var kernel = [Double]()
         var dataSpectrum = [Double]()
         var kernelSpectrum = [Double]()
-        var joint: [Double]
         var rowSums: [Double]
         var colSums: [Double]
+        /// Kernel-spectrum transforms by padded feature-axis length (the outcome axis is fixed for the scorer).
+        var kernelSpectra = [Int: EvenKernelSpectrum]()
+
+        func kernelSpectrumPlan(n0: Int, n1: Int, quadrantRows: Int) -> EvenKernelSpectrum? {
+            if let plan = kernelSpectra[n1] { return plan }
+            let plan = try? EvenKernelSpectrum(n0: n0, n1: n1, quadrantRows: quadrantRows)
+            kernelSpectra[n1] = plan
+            return plan
+        }
 
         init(scorer: JointKDEScorer) {
             self.scorer = scorer
-            joint = [Double](repeating: 0, count: scorer.grid * scorer.grid)
             rowSums = [Double](repeating: 0, count: scorer.grid)
             colSums = [Double](repeating: 0, count: scorer.grid)
         }
@@ -168,7 +176,7 @@ struct JointKDEScorer: FeatureScorer {
             let gridB = LinearGrid.around(lo: axis.sortedScaled.first!, hi: axis.sortedScaled.last!, support: Epanechnikov.support(1), count: g)
             let dxA = s.outcomeGrid.step, dxB = gridB.step
             let halfB = Epanechnikov.halfWidth(support: Epanechnikov.support(1), step: dxB, intervals: g - 1)
-            let n0 = s.rows, n1 = smoothFFTSize(atLeast: g + halfB)
+            let n0 = s.rows, n1 = fastFFTSize(atLeast: g + halfB)
             let spectrumCount = n0 * (n1 / 2 + 1) * 2
             if data.count < n0 * n1 {
                 data = [Double](repeating: 0, count: n0 * n1)
@@ -203,18 +211,20 @@ struct JointKDEScorer: FeatureScorer {
             // origin, which makes the circular convolution KDEpy's "same" mode) is the DCT-I of its first quadrant.
             let halfA = s.outcomeHalfWidth
             let offA = Epanechnikov.offsets(step: dxA, half: halfA), offB = Epanechnikov.offsets(step: dxB, half: halfB)
-            let m0 = n0 / 2 + 1, m1 = n1 / 2 + 1
-            guard let even = try? EvenDFT2DPlan.shared(m0, m1) else { return FeatureScore(score: .nan) }
+            let m1 = n1 / 2 + 1
+            guard let even = kernelSpectrumPlan(n0: n0, n1: n1, quadrantRows: halfA + 1) else { return FeatureScore(score: .nan) }
+            let quadrantColumns = halfB + 1
             kernel.withUnsafeMutableBufferPointer { k in
-                k.baseAddress!.update(repeating: 0, count: m0 * m1)
                 for i in 0...halfA {
                     let ua = offA[halfA + i]
                     for j in 0...halfB {
                         let ub = offB[halfB + j]
-                        k[i * m1 + j] = Epanechnikov.radial2D(distance: (ua * ua + ub * ub).squareRoot())
+                        k[i * quadrantColumns + j] = Epanechnikov.radial2D(distance: (ua * ua + ub * ub).squareRoot())
                     }
                 }
-                kernelSpectrum.withUnsafeMutableBufferPointer { ks in even.execute(k.baseAddress!, ks.baseAddress!) }
+                kernelSpectrum.withUnsafeMutableBufferPointer { ks in
+                    even.compute(quadrant: k.baseAddress!, quadrantRows: halfA + 1, quadrantColumns: quadrantColumns, spectrum: ks.baseAddress!)
+                }
             }
             data.withUnsafeMutableBufferPointer { d in
                 dataSpectrum.withUnsafeMutableBufferPointer { ds in
@@ -238,20 +248,11 @@ struct JointKDEScorer: FeatureScorer {
                 data.withUnsafeMutableBufferPointer { d in rowsInverse.execute(ds.baseAddress!, d.baseAddress!) }
             }
             let scale = 1 / (Double(n0 * n1) * Double(x.count))
-            let eps = Double.ulpOfOne
             return data.withUnsafeBufferPointer { d in
-                joint.withUnsafeMutableBufferPointer { jb in
-                    for i in 0..<g {
-                        for j in 0..<g {
-                            let v = d[i * n1 + j] * scale + eps
-                            jb[i * g + j] = v < 0 ? 0 : v
-                        }
-                    }
-                    return rowSums.withUnsafeMutableBufferPointer { rs in
-                        colSums.withUnsafeMutableBufferPointer { cs in
-                            FeatureScore(score: jointToMutualInformation(UnsafeBufferPointer(jb), rows: g, cols: g, stepA: dxA, stepB: dxB,
-                                                                         rowSums: rs.baseAddress!, colSums: cs.baseAddress!))
-                        }
+                rowSums.withUnsafeMutableBufferPointer { rs in
+                    colSums.withUnsafeMutableBufferPointer { cs in
+                        FeatureScore(score: jointToMutualInformation(d, rows: g, cols: g, stepA: dxA, stepB: dxB, rowSums: rs.baseAddress!,
+                                                                     colSums: cs.baseAddress!, rowStride: n1, scale: scale, offset: Double.ulpOfOne))
                     }
                 }
             }
