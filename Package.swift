@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(name: "CLinear", providers: [.apt(["liblinear-dev"])]),
         .systemLibrary(name: "CSVM", providers: [.apt(["libsvm-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        // glibc's vector maths library (libmvec, in libc6-dev): SIMD log for the MI grid integrals.
+        .systemLibrary(name: "CVectorMath", providers: [.apt(["libc6-dev"])]),
 
         .target(name: "NeuroCore", dependencies: ["CLapacke"]),
         .target(name: "NeuroIO", dependencies: ["NeuroCore", "CHDF5", "CZlib"]),
@@ -44,7 +46,7 @@ let package = Package(
         .target(name: "NeuroRiemann", dependencies: ["NeuroCore", "NeuroLearn", "CLapacke"]),
         .target(name: "NeuroReport", dependencies: ["NeuroCore", "NeuroIO"]),
         .target(name: "NeuroLatent", dependencies: ["NeuroCore", "NeuroIO", "NeuroLearn", "CLapacke"]),
-        .target(name: "NeuroScreen", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "CLapacke"]),
+        .target(name: "NeuroScreen", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "CLapacke", "CVectorMath"]),
         .target(name: "NeuroPipeline", dependencies: ["NeuroCore", "NeuroIO", "NeuroDSP", "NeuroLearn", "NeuroRiemann", "NeuroScreen", "CXXHash",
                                                       .product(name: "Yams", package: "Yams")]),
         .executableTarget(
@@ -63,7 +65,7 @@ let package = Package(
         .testTarget(name: "NeuroRiemannTests", dependencies: ["NeuroRiemann", "NeuroLearn", "NeuroCore"]),
         .testTarget(name: "NeuroReportTests", dependencies: ["NeuroReport", "NeuroCore"]),
         .testTarget(name: "NeuroLatentTests", dependencies: ["NeuroLatent", "NeuroIO", "NeuroCore"]),
-        .testTarget(name: "NeuroScreenTests", dependencies: ["NeuroScreen", "NeuroIO", "NeuroCore"]),
+        .testTarget(name: "NeuroScreenTests", dependencies: ["NeuroScreen", "NeuroIO", "NeuroCore", "CVectorMath"]),
         .testTarget(name: "NeuroPipelineTests", dependencies: ["NeuroPipeline", "NeuroCore", "NeuroIO", "NeuroScreen", "neuropipe"]),
         .testTarget(name: "NeuropipeCLITests", dependencies: ["NeuroCore", "neuropipe"]),
     ],

@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 import NeuroCore
 
@@ -136,22 +137,33 @@ struct PearsonScorer: FeatureScorer {
 
 /// fastHDMI's `joint_to_mi_cython`: Σ J_ij (log J_ij − log(Σ_j J_ij) − log b − log(Σ_i J_ij) − log a)·a·b over the
 /// grid `[rows × cols]` (row-major) with cell sizes a (rows), b (columns); zero cells and empty marginals
-/// contribute 0; no renormalisation; clamped at 0.
+/// contribute 0; no renormalisation; clamped at 0. Each cell is read as max(0, joint[i·rowStride + j]·scale + offset),
+/// so a padded convolution output can be used in place (rowStride defaults to `cols`).
 func jointToMutualInformation(_ joint: UnsafeBufferPointer<Double>, rows: Int, cols: Int, stepA: Double, stepB: Double,
-                              rowSums: UnsafeMutablePointer<Double>, colSums: UnsafeMutablePointer<Double>) -> Double {
+                              rowSums: UnsafeMutablePointer<Double>, colSums: UnsafeMutablePointer<Double>,
+                              rowStride: Int? = nil, scale: Double = 1, offset: Double = 0) -> Double {
+    let stride = rowStride ?? cols
+    precondition(stride >= cols && joint.count >= (rows - 1) * stride + cols, "joint grid smaller than \(rows) × \(cols)")
     rowSums.update(repeating: 0, count: rows)
     colSums.update(repeating: 0, count: cols)
     var jLogJ = 0.0
-    for i in 0..<rows {
-        var rowSum = 0.0
-        let base = i * cols
-        for j in 0..<cols {
-            let v = joint[base + j]
-            rowSum += v
-            colSums[j] += v
-            if v > 0 { jLogJ += v * log(v) }
+    // Each row's cells go to a contiguous buffer whose Σ v·log v is one SIMD libmvec call (the logs are most of
+    // the cost of an FFT-KDE score: one per grid cell).
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: cols) { row in
+        let row = row.baseAddress!
+        for i in 0..<rows {
+            var rowSum = 0.0
+            let base = i * stride
+            for j in 0..<cols {
+                let raw = joint[base + j] * scale + offset
+                let v = raw < 0 ? 0 : raw
+                row[j] = v
+                rowSum += v
+                colSums[j] += v
+            }
+            rowSums[i] = rowSum
+            jLogJ += neuropipe_xlogx_sum(row, cols)
         }
-        rowSums[i] = rowSum
     }
     let logA = log(stepA), logB = log(stepB)
     var marginalTerm = 0.0
