@@ -25,24 +25,111 @@ func featureRNG(seed: UInt64, feature: Int) -> SplitMix {
     SplitMix(seed: seed, stream: UInt64(truncatingIfNeeded: feature))
 }
 
-/// Number of entries of ascending `sorted` within `radius` of `centre` (|v − centre| ≤ radius, computed as that
-/// difference so rounding matches a KD-tree's distance test).
-func countWithin(_ sorted: UnsafeBufferPointer<Double>, centre: Double, radius: Double) -> Int {
-    // First index with centre − v ≤ radius (the predicate is monotone along the sorted values).
-    var lo = 0, hi = sorted.count
-    while lo < hi {
-        let mid = (lo + hi) / 2
-        if centre - sorted[mid] <= radius { hi = mid } else { lo = mid + 1 }
+/// Values sorted ascending, with an index of equal-width buckets over their range, so that "how many values lie
+/// within r of c" costs a few comparisons instead of two binary searches. Sorting is a bucket sort (insertion sort
+/// within buckets, a full sort when a bucket is crowded, as for heavy-tailed data), O(n) for the usual shapes.
+struct BucketedSortedValues {
+    private(set) var sorted = [Double]()
+    private var bucketStart = [Int32]()
+    private var scratch = [Double]()
+    private var bucketOf = [Int32]()
+    private var lower = 0.0, width = 1.0, buckets = 1
+
+    init() {}
+
+    init(_ values: UnsafeBufferPointer<Double>) { build(values) }
+
+    /// Sorts `values` (non-empty, finite) and indexes them by n equal-width buckets over [min, max].
+    mutating func build(_ values: UnsafeBufferPointer<Double>) {
+        let n = values.count
+        var lo = values[0], hi = values[0]
+        for v in values { lo = min(lo, v); hi = max(hi, v) }
+        lower = lo
+        buckets = max(1, n)
+        width = hi > lo ? (hi - lo) / Double(buckets) : 1
+        bucketStart.removeAll(keepingCapacity: true)
+        bucketStart.append(contentsOf: repeatElement(0, count: buckets + 1))
+        bucketOf.removeAll(keepingCapacity: true)
+        for v in values {
+            let b = bucket(v)
+            bucketOf.append(Int32(b))
+            bucketStart[b + 1] += 1
+        }
+        for b in 0..<buckets { bucketStart[b + 1] += bucketStart[b] }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: bucketStart.prefix(buckets).map { Double($0) })
+        sorted.removeAll(keepingCapacity: true)
+        sorted.append(contentsOf: repeatElement(0, count: n))
+        sorted.withUnsafeMutableBufferPointer { out in
+            scratch.withUnsafeMutableBufferPointer { fill in
+                for (i, v) in values.enumerated() {
+                    let b = Int(bucketOf[i])
+                    out[Int(fill[b])] = v
+                    fill[b] += 1
+                }
+            }
+            for b in 0..<buckets {
+                let start = Int(bucketStart[b]), stop = Int(bucketStart[b + 1])
+                if stop - start > 32 {
+                    out[start..<stop].sort()
+                } else if stop - start > 1 {
+                    for i in (start + 1)..<stop {
+                        let v = out[i]
+                        var j = i
+                        while j > start, out[j - 1] > v { out[j] = out[j - 1]; j -= 1 }
+                        out[j] = v
+                    }
+                }
+            }
+        }
     }
-    let first = lo
-    // First index with v − centre > radius.
-    lo = first
-    hi = sorted.count
-    while lo < hi {
-        let mid = (lo + hi) / 2
-        if sorted[mid] - centre > radius { hi = mid } else { lo = mid + 1 }
+
+    @inline(__always)
+    private func bucket(_ v: Double) -> Int {
+        let t = (v - lower) / width
+        return !(t >= 0) ? 0 : (t >= Double(buckets - 1) ? buckets - 1 : Int(t))
     }
-    return lo - first
+
+    /// Number of values with |v − centre| ≤ radius (see `View.count`).
+    func count(centre: Double, radius: Double) -> Int { withView { $0.count(centre: centre, radius: radius) } }
+
+    /// Runs `body` with a view over raw pointers (no per-query access checks on the arrays).
+    func withView<R>(_ body: (View) -> R) -> R {
+        sorted.withUnsafeBufferPointer { v in
+            bucketStart.withUnsafeBufferPointer { starts in
+                body(View(values: v.baseAddress!, count: v.count, starts: starts.baseAddress!, lower: lower, width: width, buckets: buckets))
+            }
+        }
+    }
+
+    struct View {
+        let values: UnsafePointer<Double>
+        let count: Int
+        let starts: UnsafePointer<Int32>
+        let lower: Double, width: Double, buckets: Int
+
+        @inline(__always)
+        private func bucket(_ v: Double) -> Int {
+            let t = (v - lower) / width
+            return !(t >= 0) ? 0 : (t >= Double(buckets - 1) ? buckets - 1 : Int(t))
+        }
+
+        /// Number of values with |v − centre| ≤ radius, each side tested as that difference (centre − v ≤ radius,
+        /// v − centre ≤ radius), so rounding matches a KD-tree's distance test. The buckets only give starting
+        /// points; the exact boundaries are found by stepping, so the count does not depend on bucket rounding.
+        @inline(__always)
+        func count(centre: Double, radius: Double) -> Int {
+            let v = values, n = count
+            var first = Int(starts[bucket(centre - radius)])
+            while first > 0, centre - v[first - 1] <= radius { first -= 1 }
+            while first < n, !(centre - v[first] <= radius) { first += 1 }
+            var end = Int(starts[min(buckets, bucket(centre + radius) + 1)])
+            if end < first { end = first }
+            while end < n, v[end] - centre <= radius { end += 1 }
+            while end > first, v[end - 1] - centre > radius { end -= 1 }
+            return end - first
+        }
+    }
 }
 
 /// KSG estimator 1 (Kraskov et al. 2004) for a continuous outcome, as scikit-learn's `_compute_mi_cc`: Chebyshev
@@ -52,9 +139,7 @@ struct KSGContinuousScorer: FeatureScorer {
     let k: Int
     let seed: UInt64
     let outcome: [Double]
-    let outcomeSorted: [Double]
-    /// Position of each sample's outcome in `outcomeSorted` (ties: any of the equal positions).
-    let outcomeRank: [Int32]
+    let outcomeValues: BucketedSortedValues
     let digamma: [Double]
 
     init(outcome: Outcome, k: Int, seed: UInt64) {
@@ -63,11 +148,7 @@ struct KSGContinuousScorer: FeatureScorer {
         var rng = SplitMix(seed: seed)
         let scaled = outcome.values.withUnsafeBufferPointer { ksgScaled($0, rng: &rng) }
         self.outcome = scaled
-        let order = scaled.indices.sorted { scaled[$0] < scaled[$1] }
-        outcomeSorted = order.map { scaled[$0] }
-        var rank = [Int32](repeating: 0, count: scaled.count)
-        for (position, i) in order.enumerated() { rank[i] = Int32(position) }
-        outcomeRank = rank
+        outcomeValues = scaled.withUnsafeBufferPointer { BucketedSortedValues($0) }
         digamma = ScreeningStatistics.digammaTable(upTo: outcome.count + 1)
     }
 
@@ -75,7 +156,8 @@ struct KSGContinuousScorer: FeatureScorer {
 
     final class Worker: FeatureScoringWorker {
         let scorer: KSGContinuousScorer
-        let grid = ChebyshevGrid()
+        var grid = ChebyshevGrid()
+        var featureValues = BucketedSortedValues()
 
         init(scorer: KSGContinuousScorer) { self.scorer = scorer }
 
@@ -83,22 +165,24 @@ struct KSGContinuousScorer: FeatureScorer {
             let s = scorer, n = x.count, k = s.k
             var rng = featureRNG(seed: s.seed, feature: feature)
             let scaled = ksgScaled(x, rng: &rng)
-            let xSorted = scaled.sorted()
             var sumX = 0.0, sumY = 0.0
             scaled.withUnsafeBufferPointer { xb in
+                featureValues.build(xb)
                 s.outcome.withUnsafeBufferPointer { yb in
-                    s.outcomeRank.withUnsafeBufferPointer { rb in
-                        xSorted.withUnsafeBufferPointer { xs in
-                            s.outcomeSorted.withUnsafeBufferPointer { ys in
-                                s.digamma.withUnsafeBufferPointer { psi in
-                                    grid.build(xs: xb, ys: yb, xSorted: xs, ySorted: ys)
-                                    withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { best in
+                    featureValues.sorted.withUnsafeBufferPointer { xs in
+                        s.outcomeValues.sorted.withUnsafeBufferPointer { ys in grid.build(xs: xb, ys: yb, xSorted: xs, ySorted: ys) }
+                    }
+                    s.digamma.withUnsafeBufferPointer { psi in
+                        featureValues.withView { xCounts in
+                            s.outcomeValues.withView { yCounts in
+                                grid.withSearch { search in
+                                    withUnsafeTemporaryAllocation(of: Double.self, capacity: k + 1) { best in
                                         for p in 0..<n {
-                                            let radius = grid.kthDistance(of: p, k: k, best: best.baseAddress!)
+                                            let radius = search.kthDistance(of: p, k: k, best: best.baseAddress!)
                                             let r = radius > 0 ? radius.nextDown : 0
                                             // Marginal counts within r, self included (= n_x + 1, n_y + 1).
-                                            sumX += psi[countWithin(xs, centre: xb[p], radius: r)]
-                                            sumY += psi[countAround(ys, at: Int(rb[p]), radius: r)]
+                                            sumX += psi[xCounts.count(centre: xb[p], radius: r)]
+                                            sumY += psi[yCounts.count(centre: yb[p], radius: r)]
                                         }
                                     }
                                 }
@@ -113,23 +197,13 @@ struct KSGContinuousScorer: FeatureScorer {
     }
 }
 
-/// Entries of ascending `sorted` within `radius` of `sorted[at]` (|v − centre| ≤ radius, that difference computed as a
-/// KD-tree computes distances), counted by walking outward from `at`: the neighbourhoods are small, so this beats a
-/// binary search.
-func countAround(_ sorted: UnsafeBufferPointer<Double>, at: Int, radius: Double) -> Int {
-    let centre = sorted[at]
-    var lo = at, hi = at
-    while lo > 0, centre - sorted[lo - 1] <= radius { lo -= 1 }
-    while hi + 1 < sorted.count, sorted[hi + 1] - centre <= radius { hi += 1 }
-    return hi - lo + 1
-}
-
-/// Square cells over the (x, y) points for k-nearest-neighbour distances in the max-norm: a query scans rings of
-/// cells around its own until the k-th distance found is within the rings already covered. The cell side is set
-/// from the interquartile box so a central cell holds about two points; cells are capped at 16 per point.
-final class ChebyshevGrid {
+/// Square cells over the (x, y) points for k-nearest-neighbour distances in the max-norm: a query scans the 3 × 3
+/// cells around its own, then further rings, until the k-th distance found is within the rings covered. Cells are
+/// stored row by row, so each row of a square is one contiguous run of (x, y) pairs. The cell side is set from the
+/// interquartile box so a central cell holds about two points; cells are capped at 16 per point.
+struct ChebyshevGrid {
     private var cellStart = [Int32]()
-    private var slotX = [Double](), slotY = [Double](), slotIndex = [Int32]()
+    private var slotXY = [Double]()
     private var cellOf = [Int32]()
     private var originX = 0.0, originY = 0.0, side = 1.0
     private var columns = 1, rows = 1
@@ -137,7 +211,7 @@ final class ChebyshevGrid {
     private var ys: UnsafeBufferPointer<Double> = UnsafeBufferPointer(start: nil, count: 0)
 
     /// Points (xs[i], ys[i]); `xSorted`, `ySorted` the same values ascending (for the ranges and interquartile box).
-    func build(xs: UnsafeBufferPointer<Double>, ys: UnsafeBufferPointer<Double>, xSorted: UnsafeBufferPointer<Double>, ySorted: UnsafeBufferPointer<Double>) {
+    mutating func build(xs: UnsafeBufferPointer<Double>, ys: UnsafeBufferPointer<Double>, xSorted: UnsafeBufferPointer<Double>, ySorted: UnsafeBufferPointer<Double>) {
         let n = xs.count
         self.xs = xs
         self.ys = ys
@@ -156,25 +230,25 @@ final class ChebyshevGrid {
         columns = Int(spanX / w) + 1
         rows = Int(spanY / w) + 1
         let cells = columns * rows
-        var starts = [Int32](repeating: 0, count: cells + 1)
-        var owner = [Int32](repeating: 0, count: n)
+        cellStart.removeAll(keepingCapacity: true)
+        cellStart.append(contentsOf: repeatElement(0, count: cells + 1))
+        cellOf.removeAll(keepingCapacity: true)
+        slotXY.removeAll(keepingCapacity: true)
+        slotXY.append(contentsOf: repeatElement(0, count: 2 * n))
         for i in 0..<n {
             let c = cell(xs[i], ys[i])
-            owner[i] = Int32(c)
-            starts[c + 1] += 1
+            cellOf.append(Int32(c))
+            cellStart[c + 1] += 1
         }
-        for c in 0..<cells { starts[c + 1] += starts[c] }
-        var sx = [Double](repeating: 0, count: n), sy = [Double](repeating: 0, count: n), index = [Int32](repeating: 0, count: n)
-        var fill = Array(starts.prefix(cells))
+        for c in 0..<cells { cellStart[c + 1] += cellStart[c] }
+        var fill = Array(cellStart.prefix(cells))
         for i in 0..<n {
-            let c = Int(owner[i])
+            let c = Int(cellOf[i])
             let at = Int(fill[c])
             fill[c] += 1
-            sx[at] = xs[i]
-            sy[at] = ys[i]
-            index[at] = Int32(i)
+            slotXY[2 * at] = xs[i]
+            slotXY[2 * at + 1] = ys[i]
         }
-        (cellStart, cellOf, slotX, slotY, slotIndex) = (starts, owner, sx, sy, index)
     }
 
     private func cell(_ x: Double, _ y: Double) -> Int {
@@ -183,67 +257,80 @@ final class ChebyshevGrid {
         return cy * columns + cx
     }
 
-    /// Max-norm distance from point `p` to its k-th nearest other point. `best` is scratch for k values.
-    func kthDistance(of p: Int, k: Int, best: UnsafeMutablePointer<Double>) -> Double {
+    /// Runs `body` with a searcher over raw pointers to the grid (no per-query access checks on the arrays).
+    func withSearch<R>(_ body: (Search) -> R) -> R {
         cellStart.withUnsafeBufferPointer { starts in
-            slotX.withUnsafeBufferPointer { sx in
-                slotY.withUnsafeBufferPointer { sy in
-                    slotIndex.withUnsafeBufferPointer { si in
-                        ChebyshevGrid.search(p: p, x0: xs[p], y0: ys[p], cell: Int(cellOf[p]), columns: columns, rows: rows, side: side, k: k,
-                                             starts: starts.baseAddress!, sx: sx.baseAddress!, sy: sy.baseAddress!, si: si.baseAddress!, best: best)
-                    }
+            slotXY.withUnsafeBufferPointer { xy in
+                cellOf.withUnsafeBufferPointer { owner in
+                    body(Search(xs: xs.baseAddress!, ys: ys.baseAddress!, owner: owner.baseAddress!, starts: starts.baseAddress!, xy: xy.baseAddress!,
+                                originX: originX, originY: originY, side: side, columns: columns, rows: rows))
                 }
             }
         }
     }
 
-    /// The ring scan, on raw pointers and locals only (no captured mutable state, so no exclusivity checks).
-    private static func search(p: Int, x0: Double, y0: Double, cell: Int, columns: Int, rows: Int, side: Double, k: Int,
-                               starts: UnsafePointer<Int32>, sx: UnsafePointer<Double>, sy: UnsafePointer<Double>, si: UnsafePointer<Int32>,
-                               best: UnsafeMutablePointer<Double>) -> Double {
-        let cx = cell % columns, cy = cell / columns
-        let widest = max(columns, rows)
-        var found = 0
-        var ring = 0
-        while true {
-            // Cells of this ring: the square's perimeter (or the centre cell), clipped to the grid.
-            let count = ring == 0 ? 1 : 8 * ring
-            for t in 0..<count {
-                var gx = cx, gy = cy
-                if ring > 0 {
-                    let side2 = 2 * ring
-                    if t < side2 + 1 { gx = cx - ring + t; gy = cy - ring }
-                    else if t < 2 * side2 + 2 { gx = cx - ring + (t - side2 - 1); gy = cy + ring }
-                    else if t < 2 * side2 + 2 + (side2 - 1) { gx = cx - ring; gy = cy - ring + 1 + (t - 2 * side2 - 2) }
-                    else { gx = cx + ring; gy = cy - ring + 1 + (t - 3 * side2 - 1) }
-                }
-                if gx < 0 || gx >= columns || gy < 0 || gy >= rows { continue }
-                let g = gy * columns + gx
-                var slot = Int(starts[g])
-                let stop = Int(starts[g + 1])
+    struct Search {
+        let xs: UnsafePointer<Double>, ys: UnsafePointer<Double>
+        let owner: UnsafePointer<Int32>, starts: UnsafePointer<Int32>, xy: UnsafePointer<Double>
+        let originX: Double, originY: Double, side: Double
+        let columns: Int, rows: Int
+
+        /// Max-norm distance from point `p` to its k-th nearest other point (∞ when there are not k others).
+        /// `best` is scratch for k + 1 values: the point itself is among the slots at distance 0, so the k + 1
+        /// smallest distances are kept and the last is the k-th neighbour's. The scan stops once that distance is
+        /// within the square scanned so far, measured from the point to the square's edges (a side at the grid's
+        /// border covers everything beyond it).
+        func kthDistance(of p: Int, k: Int, best: UnsafeMutablePointer<Double>) -> Double {
+            let x0 = xs[p], y0 = ys[p]
+            let cell = Int(owner[p])
+            let cx = cell % columns, cy = cell / columns
+            best.update(repeating: .infinity, count: k + 1)
+            let xy = xy, starts = starts, columns = columns
+            // Cells gx0…gx1 of row gy: one contiguous run of slots.
+            func scan(_ gy: Int, _ gx0: Int, _ gx1: Int) {
+                let rowBase = gy * columns
+                var slot = Int(starts[rowBase + gx0])
+                let stop = Int(starts[rowBase + gx1 + 1])
                 while slot < stop {
-                    if Int(si[slot]) != p {
-                        let d = max(abs(sx[slot] - x0), abs(sy[slot] - y0))
-                        if found < k {
-                            var i = found
-                            while i > 0, best[i - 1] > d { best[i] = best[i - 1]; i -= 1 }
-                            best[i] = d
-                            found += 1
-                        } else if d < best[k - 1] {
-                            var i = k - 1
-                            while i > 0, best[i - 1] > d { best[i] = best[i - 1]; i -= 1 }
-                            best[i] = d
-                        }
+                    // Insert into the ascending k + 1 best with min/max only: the branch of an insertion sort
+                    // mispredicts on most points of a scan.
+                    var carry = max(abs(xy[2 * slot] - x0), abs(xy[2 * slot + 1] - y0))
+                    for i in 0...k {
+                        let b = best[i]
+                        best[i] = min(b, carry)
+                        carry = max(b, carry)
                     }
                     slot += 1
                 }
             }
-            // Rings 0…ring hold every point within ring·side of p (margin for rounding at cell edges).
-            if found >= k, best[k - 1] <= (Double(ring) - 1e-9) * side { break }
-            if ring > widest { break }
-            ring += 1
+            // Distance from the point to the edges of the square of rings 0…ring, less a margin for points placed in a
+            // neighbouring cell by rounding.
+            func covered(_ ring: Int) -> Double {
+                let margin = 1e-9 * side
+                let left = cx - ring <= 0 ? Double.infinity : x0 - (originX + Double(cx - ring) * side)
+                let right = cx + ring >= columns - 1 ? Double.infinity : originX + Double(cx + ring + 1) * side - x0
+                let below = cy - ring <= 0 ? Double.infinity : y0 - (originY + Double(cy - ring) * side)
+                let above = cy + ring >= rows - 1 ? Double.infinity : originY + Double(cy + ring + 1) * side - y0
+                return min(left, right, below, above) - margin
+            }
+            var ring = 1
+            for gy in max(0, cy - 1)...min(rows - 1, cy + 1) { scan(gy, max(0, cx - 1), min(columns - 1, cx + 1)) }
+            while !(best[k] <= covered(ring)) {
+                ring += 1
+                if cx - ring < 0 && cx + ring >= columns && cy - ring < 0 && cy + ring >= rows { break }
+                let gx0 = max(0, cx - ring), gx1 = min(columns - 1, cx + ring)
+                if cy - ring >= 0 { scan(cy - ring, gx0, gx1) }
+                if cy + ring < rows { scan(cy + ring, gx0, gx1) }
+                let inner0 = max(0, cy - ring + 1), inner1 = min(rows - 1, cy + ring - 1)
+                if inner0 <= inner1 {
+                    for gy in inner0...inner1 {
+                        if cx - ring >= 0 { scan(gy, cx - ring, cx - ring) }
+                        if cx + ring < columns { scan(gy, cx + ring, cx + ring) }
+                    }
+                }
+            }
+            return best[k]
         }
-        return best[k - 1]
     }
 }
 
@@ -279,10 +366,11 @@ struct KSGDiscreteScorer: FeatureScorer {
             let scaled = ksgScaled(x, rng: &rng)
             var members = [[Double]](repeating: [], count: s.classSizes.count)
             for i in scaled.indices where s.classSizes[s.classOf[i]] > 1 { members[s.classOf[i]].append(scaled[i]) }
-            let kept = members.flatMap { $0 }.sorted()
+            let kept = members.flatMap { $0 }
             guard kept.count > 1 else { return FeatureScore(score: 0) }
+            let all = kept.withUnsafeBufferPointer { BucketedSortedValues($0) }
             var sumK = 0.0, sumLabel = 0.0, sumM = 0.0
-            kept.withUnsafeBufferPointer { all in
+            do {
                 for c in members.indices where members[c].count > 1 {
                     let values = members[c].sorted()
                     let kc = min(s.k, values.count - 1)
@@ -295,7 +383,7 @@ struct KSGDiscreteScorer: FeatureScorer {
                             if gapLeft <= gapRight { radius = gapLeft; left -= 1 } else { radius = gapRight; right += 1 }
                         }
                         let r = radius > 0 ? radius.nextDown : 0
-                        sumM += s.digamma[countWithin(all, centre: values[p], radius: r)]
+                        sumM += s.digamma[all.count(centre: values[p], radius: r)]
                         sumK += s.digamma[kc]
                         sumLabel += s.digamma[values.count]
                     }
