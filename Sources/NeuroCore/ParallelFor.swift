@@ -56,3 +56,25 @@ extension Matrix {
         return out
     }
 }
+
+/// The result of `work`, started at once on a background thread; `value()` waits for it. Double buffering: the next
+/// block of input is read while the current one is computed on, so reading does not leave cores idle.
+public final class BackgroundResult<T>: @unchecked Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private var result: Result<T, Error>?
+
+    public init(_ work: @escaping () throws -> T) {
+        let box = UncheckedSendableBox(work)
+        DispatchQueue.global().async { [self] in
+            result = Result { try box.value() }
+            finished.signal()
+        }
+    }
+
+    /// Waits for `work` (any number of calls; each returns its value or rethrows its error).
+    public func value() throws -> T {
+        finished.wait()
+        defer { finished.signal() }
+        return try result!.get()
+    }
+}

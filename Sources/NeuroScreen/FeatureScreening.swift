@@ -83,13 +83,11 @@ public enum FeatureScreening {
         let perThreadMaxima = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads * max(1, request.permutations))
         defer { perThreadMaxima.deallocate() }
 
-        var start = 0
-        while start < p {
-            let range = start..<min(p, start + b)
+        // The used samples of each feature of `range`, contiguous and residualised: [range.count × n].
+        let full = source.sampleCount
+        let prepare = UncheckedSendableBox { (range: Range<Int>) throws -> [Double] in
             let block = try source.readBlock(range)
-            // The used samples of each feature, contiguous: [range.count × n].
             var x = [Double](repeating: 0, count: range.count * n)
-            let full = source.sampleCount
             for f in 0..<range.count {
                 for (i, r) in rows.enumerated() { x[f * n + i] = block[f * full + r] }
             }
@@ -98,6 +96,16 @@ public enum FeatureScreening {
                     x.withUnsafeMutableBufferPointer { residualiser.residualInPlace(UnsafeMutableBufferPointer(rebasing: $0[(f * n)..<((f + 1) * n)])) }
                 }
             }
+            return x
+        }
+        let blocks = stride(from: 0, to: p, by: b).map { $0..<min(p, $0 + b) }
+        // Block i + 1 is read in the background while block i is scored; a read still running when scoring fails is
+        // waited for, so the source is never used after this function returns.
+        var pending = blocks.first.map { first in BackgroundResult { try prepare.value(first) } }
+        defer { _ = try? pending?.value() }
+        for (index, range) in blocks.enumerated() {
+            let x = try pending!.value()
+            pending = index + 1 < blocks.count ? BackgroundResult { [next = blocks[index + 1]] in try prepare.value(next) } : nil
             var blockScores = [FeatureScore](repeating: FeatureScore(score: .nan), count: range.count)
             var blockMissing = [Bool](repeating: false, count: range.count)
             perThreadMaxima.update(repeating: -.infinity)
@@ -144,8 +152,7 @@ public enum FeatureScreening {
             for k in 0..<request.permutations {
                 for t in 0..<threads { maxima[k] = max(maxima[k], perThreadMaxima[t * request.permutations + k]) }
             }
-            start = range.upperBound
-            progress?(start, p)
+            progress?(range.upperBound, p)
         }
         // Family-wise p: the share of permutation maxima at least as large as the score (plus the observed one).
         let pValues = request.permutations > 0

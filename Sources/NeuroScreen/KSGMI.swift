@@ -26,27 +26,33 @@ func featureRNG(seed: UInt64, feature: Int) -> SplitMix {
 }
 
 /// Values sorted ascending, with an index of equal-width buckets over their range, so that "how many values lie
-/// within r of c" costs a few comparisons instead of two binary searches. Sorting is a bucket sort (insertion sort
-/// within buckets, a full sort when a bucket is crowded, as for heavy-tailed data), O(n) for the usual shapes.
+/// within r of c" costs a few branch-free comparisons instead of two binary searches. Sorting is a bucket sort
+/// (insertion sort within buckets, a full sort when a bucket is crowded, as for heavy-tailed data), O(n) for the
+/// usual shapes.
 struct BucketedSortedValues {
-    private(set) var sorted = [Double]()
+    /// −∞, the n values ascending, then `window` × +∞: sentinels that let a count read past either end.
+    private var storage = [Double]()
     private var bucketStart = [Int32]()
-    private var scratch = [Double]()
+    private var fill = [Int32]()
     private var bucketOf = [Int32]()
-    private var lower = 0.0, width = 1.0, buckets = 1
+    private var lower = 0.0, inverseWidth = 1.0, buckets = 1
+    private(set) var count = 0
+    /// Values a count examines at each boundary before falling back to stepping.
+    static let window = 4
 
     init() {}
 
     init(_ values: UnsafeBufferPointer<Double>) { build(values) }
 
-    /// Sorts `values` (non-empty, finite) and indexes them by n equal-width buckets over [min, max].
+    /// Sorts `values` (non-empty) and indexes them by 2n equal-width buckets over [min, max].
     mutating func build(_ values: UnsafeBufferPointer<Double>) {
         let n = values.count
+        count = n
         var lo = values[0], hi = values[0]
         for v in values { lo = min(lo, v); hi = max(hi, v) }
         lower = lo
-        buckets = max(1, n)
-        width = hi > lo ? (hi - lo) / Double(buckets) : 1
+        buckets = max(1, 2 * n)
+        inverseWidth = hi > lo ? Double(buckets) / (hi - lo) : 1
         bucketStart.removeAll(keepingCapacity: true)
         bucketStart.append(contentsOf: repeatElement(0, count: buckets + 1))
         bucketOf.removeAll(keepingCapacity: true)
@@ -56,22 +62,24 @@ struct BucketedSortedValues {
             bucketStart[b + 1] += 1
         }
         for b in 0..<buckets { bucketStart[b + 1] += bucketStart[b] }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: bucketStart.prefix(buckets).map { Double($0) })
-        sorted.removeAll(keepingCapacity: true)
-        sorted.append(contentsOf: repeatElement(0, count: n))
-        sorted.withUnsafeMutableBufferPointer { out in
-            scratch.withUnsafeMutableBufferPointer { fill in
-                for (i, v) in values.enumerated() {
-                    let b = Int(bucketOf[i])
-                    out[Int(fill[b])] = v
-                    fill[b] += 1
-                }
+        fill.removeAll(keepingCapacity: true)
+        fill.append(contentsOf: bucketStart.prefix(buckets))
+        storage.removeAll(keepingCapacity: true)
+        storage.append(-.infinity)
+        storage.append(contentsOf: repeatElement(0, count: n))
+        storage.append(contentsOf: repeatElement(.infinity, count: Self.window))
+        storage.withUnsafeMutableBufferPointer { padded in
+            let out = padded.baseAddress! + 1
+            for (i, v) in values.enumerated() {
+                let b = Int(bucketOf[i])
+                out[Int(fill[b])] = v
+                fill[b] += 1
             }
             for b in 0..<buckets {
                 let start = Int(bucketStart[b]), stop = Int(bucketStart[b + 1])
                 if stop - start > 32 {
-                    out[start..<stop].sort()
+                    var crowded = UnsafeMutableBufferPointer(start: out + start, count: stop - start)
+                    crowded.sort()
                 } else if stop - start > 1 {
                     for i in (start + 1)..<stop {
                         let v = out[i]
@@ -86,8 +94,13 @@ struct BucketedSortedValues {
 
     @inline(__always)
     private func bucket(_ v: Double) -> Int {
-        let t = (v - lower) / width
+        let t = (v - lower) * inverseWidth
         return !(t >= 0) ? 0 : (t >= Double(buckets - 1) ? buckets - 1 : Int(t))
+    }
+
+    /// The n values ascending.
+    func withSorted<R>(_ body: (UnsafeBufferPointer<Double>) -> R) -> R {
+        storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(start: $0.baseAddress! + 1, count: count)) }
     }
 
     /// Number of values with |v − centre| ≤ radius (see `View.count`).
@@ -95,39 +108,55 @@ struct BucketedSortedValues {
 
     /// Runs `body` with a view over raw pointers (no per-query access checks on the arrays).
     func withView<R>(_ body: (View) -> R) -> R {
-        sorted.withUnsafeBufferPointer { v in
+        storage.withUnsafeBufferPointer { v in
             bucketStart.withUnsafeBufferPointer { starts in
-                body(View(values: v.baseAddress!, count: v.count, starts: starts.baseAddress!, lower: lower, width: width, buckets: buckets))
+                body(View(values: v.baseAddress! + 1, count: count, starts: starts.baseAddress!, lower: lower, inverseWidth: inverseWidth,
+                          buckets: buckets))
             }
         }
     }
 
     struct View {
+        /// The sorted values; values[−1] = −∞ and values[count ..< count + window] = +∞.
         let values: UnsafePointer<Double>
         let count: Int
         let starts: UnsafePointer<Int32>
-        let lower: Double, width: Double, buckets: Int
+        let lower: Double, inverseWidth: Double, buckets: Int
 
         @inline(__always)
         private func bucket(_ v: Double) -> Int {
-            let t = (v - lower) / width
+            let t = (v - lower) * inverseWidth
             return !(t >= 0) ? 0 : (t >= Double(buckets - 1) ? buckets - 1 : Int(t))
         }
 
         /// Number of values with |v − centre| ≤ radius, each side tested as that difference (centre − v ≤ radius,
-        /// v − centre ≤ radius), so rounding matches a KD-tree's distance test. The buckets only give starting
-        /// points; the exact boundaries are found by stepping, so the count does not depend on bucket rounding.
+        /// v − centre ≤ radius), so rounding matches a KD-tree's distance test. Each boundary is found from its
+        /// bucket's start by summing the test over a window of values (no data-dependent branch); when the bucket
+        /// start is not just before the boundary, by stepping. Either way the count is exact.
         @inline(__always)
         func count(centre: Double, radius: Double) -> Int {
-            let v = values, n = count
+            let v = values, w = BucketedSortedValues.window
+            // first: the first index whose value passes centre − v ≤ radius (false, then true along the values).
             var first = Int(starts[bucket(centre - radius)])
-            while first > 0, centre - v[first - 1] <= radius { first -= 1 }
-            while first < n, !(centre - v[first] <= radius) { first += 1 }
-            var end = Int(starts[min(buckets, bucket(centre + radius) + 1)])
-            if end < first { end = first }
-            while end < n, v[end] - centre <= radius { end += 1 }
-            while end > first, v[end - 1] - centre > radius { end -= 1 }
-            return end - first
+            if !(centre - v[first - 1] <= radius) && centre - v[first + w - 1] <= radius {
+                var failing = 0
+                for t in 0..<w { failing += centre - v[first + t] <= radius ? 0 : 1 }
+                first += failing
+            } else {
+                while first > 0, centre - v[first - 1] <= radius { first -= 1 }
+                while first < count, !(centre - v[first] <= radius) { first += 1 }
+            }
+            // end: the first index whose value fails v − centre ≤ radius (true, then false).
+            var end = Int(starts[bucket(centre + radius)])
+            if v[end - 1] - centre <= radius && !(v[end + w - 1] - centre <= radius) {
+                var passing = 0
+                for t in 0..<w { passing += v[end + t] - centre <= radius ? 1 : 0 }
+                end += passing
+            } else {
+                while end > 0, !(v[end - 1] - centre <= radius) { end -= 1 }
+                while end < count, v[end] - centre <= radius { end += 1 }
+            }
+            return max(0, end - first)
         }
     }
 }
@@ -169,8 +198,8 @@ struct KSGContinuousScorer: FeatureScorer {
             scaled.withUnsafeBufferPointer { xb in
                 featureValues.build(xb)
                 s.outcome.withUnsafeBufferPointer { yb in
-                    featureValues.sorted.withUnsafeBufferPointer { xs in
-                        s.outcomeValues.sorted.withUnsafeBufferPointer { ys in grid.build(xs: xb, ys: yb, xSorted: xs, ySorted: ys) }
+                    featureValues.withSorted { xs in
+                        s.outcomeValues.withSorted { ys in grid.build(xs: xb, ys: yb, xSorted: xs, ySorted: ys) }
                     }
                     s.digamma.withUnsafeBufferPointer { psi in
                         featureValues.withView { xCounts in
@@ -276,15 +305,41 @@ struct ChebyshevGrid {
         let columns: Int, rows: Int
 
         /// Max-norm distance from point `p` to its k-th nearest other point (∞ when there are not k others).
-        /// `best` is scratch for k + 1 values: the point itself is among the slots at distance 0, so the k + 1
-        /// smallest distances are kept and the last is the k-th neighbour's. The scan stops once that distance is
-        /// within the square scanned so far, measured from the point to the square's edges (a side at the grid's
-        /// border covers everything beyond it).
+        /// The point itself is among the slots at distance 0, so the k + 1 smallest distances are kept and the last
+        /// is the k-th neighbour's. For k ≤ 3 they live in one SIMD4 register; otherwise `best` (scratch for k + 1
+        /// values) holds them.
+        @inline(__always)
         func kthDistance(of p: Int, k: Int, best: UnsafeMutablePointer<Double>) -> Double {
+            if k <= 3 {
+                // Insertion into four ascending registers without branches: b_i becomes min(b_i, max(b_{i−1}, d)).
+                var b0 = Double.infinity, b1 = Double.infinity, b2 = Double.infinity, b3 = Double.infinity
+                return scanSquares(of: p, kth: { k == 3 ? b3 : (k == 2 ? b2 : (k == 1 ? b1 : b0)) }) { d in
+                    b3 = min(b3, max(b2, d))
+                    b2 = min(b2, max(b1, d))
+                    b1 = min(b1, max(b0, d))
+                    b0 = min(b0, d)
+                }
+            }
+            best.update(repeating: .infinity, count: k + 1)
+            return scanSquares(of: p, kth: { best[k] }) { d in
+                // The same insertion over memory: the branch of an insertion sort mispredicts on most points.
+                var carry = d
+                for i in 0...k {
+                    let b = best[i]
+                    best[i] = min(b, carry)
+                    carry = max(b, carry)
+                }
+            }
+        }
+
+        /// Feeds `insert` the max-norm distance from point `p` to every point of the 3 × 3 cells around its own, then
+        /// of further rings, until `kth()` is within the square scanned so far, measured from the point to the
+        /// square's edges (a side at the grid's border covers everything beyond it). Returns the final `kth()`.
+        @inline(__always)
+        private func scanSquares(of p: Int, kth: () -> Double, insert: (Double) -> Void) -> Double {
             let x0 = xs[p], y0 = ys[p]
             let cell = Int(owner[p])
             let cx = cell % columns, cy = cell / columns
-            best.update(repeating: .infinity, count: k + 1)
             let xy = xy, starts = starts, columns = columns
             // Cells gx0…gx1 of row gy: one contiguous run of slots.
             func scan(_ gy: Int, _ gx0: Int, _ gx1: Int) {
@@ -292,14 +347,7 @@ struct ChebyshevGrid {
                 var slot = Int(starts[rowBase + gx0])
                 let stop = Int(starts[rowBase + gx1 + 1])
                 while slot < stop {
-                    // Insert into the ascending k + 1 best with min/max only: the branch of an insertion sort
-                    // mispredicts on most points of a scan.
-                    var carry = max(abs(xy[2 * slot] - x0), abs(xy[2 * slot + 1] - y0))
-                    for i in 0...k {
-                        let b = best[i]
-                        best[i] = min(b, carry)
-                        carry = max(b, carry)
-                    }
+                    insert(max(abs(xy[2 * slot] - x0), abs(xy[2 * slot + 1] - y0)))
                     slot += 1
                 }
             }
@@ -315,7 +363,7 @@ struct ChebyshevGrid {
             }
             var ring = 1
             for gy in max(0, cy - 1)...min(rows - 1, cy + 1) { scan(gy, max(0, cx - 1), min(columns - 1, cx + 1)) }
-            while !(best[k] <= covered(ring)) {
+            while !(kth() <= covered(ring)) {
                 ring += 1
                 if cx - ring < 0 && cx + ring >= columns && cy - ring < 0 && cy + ring >= rows { break }
                 let gx0 = max(0, cx - ring), gx1 = min(columns - 1, cx + ring)
@@ -329,7 +377,7 @@ struct ChebyshevGrid {
                     }
                 }
             }
-            return best[k]
+            return kth()
         }
     }
 }

@@ -71,6 +71,38 @@ func temporaryDirectory(_ name: String) throws -> String {
         #expect(a.scores == b.scores)
     }
 
+    /// Blocks are read one ahead in the background: a read error of a later block reaches the caller, and no read is
+    /// still running (or starts) once `run` has returned.
+    @Test func backgroundReadErrorsReachTheCallerAndNoReadOutlivesTheRun() throws {
+        final class FailingSource: FeatureSource, @unchecked Sendable {
+            let inner: MatrixFeatureSource
+            let failAt: Int
+            let lock = NSLock()
+            var active = 0, calls = 0
+            init(_ m: Matrix, failAt: Int) { inner = MatrixFeatureSource(m); self.failAt = failAt }
+            var origin: String { "failing.h5" }
+            var sampleCount: Int { inner.sampleCount }
+            var featureCount: Int { inner.featureCount }
+            var sampleIDs: [String]? { nil }
+            func featureName(_ j: Int) -> String { inner.featureName(j) }
+            func readBlock(_ range: Range<Int>) throws -> [Double] {
+                lock.withLock { active += 1; calls += 1 }
+                defer { lock.withLock { active -= 1 } }
+                usleep(20_000)
+                if range.lowerBound >= failAt { throw InputError(file: origin, field: "/X", message: "unreadable block at \(range.lowerBound)") }
+                return try inner.readBlock(range)
+            }
+        }
+        let source = FailingSource(data.matrix, failAt: 20)
+        #expect(throws: InputError.self) {
+            _ = try FeatureScreening.run(source: source, outcome: Outcome(continuous: data.outcome),
+                                         request: ScreeningRequest(options: ScreeningOptions(method: .pearson), blockSize: 10))
+        }
+        let (active, calls) = source.lock.withLock { (source.active, source.calls) }
+        usleep(50_000)
+        #expect(active == 0 && calls == 3 && source.lock.withLock { source.calls } == 3)
+    }
+
     @Test func rowsScreenOnlyTheTrainingSamples() throws {
         let rows = Array(stride(from: 0, to: 150, by: 2))
         let options = ScreeningOptions(method: .fftkde)
