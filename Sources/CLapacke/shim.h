@@ -4,6 +4,7 @@
 #include <lapacke.h>
 /* LAPACK_ROW_MAJOR is a macro; expose it as a function for clarity in Swift. */
 static inline int neuropipe_lapack_row_major(void) { return LAPACK_ROW_MAJOR; }
+static inline int neuropipe_lapack_col_major(void) { return LAPACK_COL_MAJOR; }
 /* OpenBLAS threading control: many small matrices want one thread each (see NeuroCore.BLASThreads). */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);

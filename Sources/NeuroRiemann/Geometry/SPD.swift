@@ -2,7 +2,7 @@ import CLapacke
 import Foundation
 import NeuroCore
 
-/// Functions of symmetric positive-definite matrices, all through `SymmetricEigen` (one LAPACK `dsyevr` path),
+/// Functions of symmetric positive-definite matrices, all through `SymmetricEigen` (one LAPACK `dsyevd` path),
 /// and the affine-invariant (AIRM) and log-Euclidean geometry pyRiemann uses.
 public enum SPD {
     public static func sqrtm(_ c: Matrix) throws -> Matrix { try SymmetricEigen(c.symmetrized).apply { $0.squareRoot() } }
@@ -76,7 +76,7 @@ public enum SPD {
 
     /// Reciprocal condition number λmin/λmax (0 for singular or indefinite matrices).
     public static func conditionReciprocal(_ c: Matrix) throws -> Double {
-        let v = try SymmetricEigen(c.symmetrized).values
+        let v = try SymmetricEigen.values(of: c.symmetrized)
         guard let lo = v.first, let hi = v.last, hi > 0 else { return 0 }
         return max(0, lo / hi)
     }
