@@ -40,13 +40,13 @@ enum Epanechnikov {
     static let unitDiscArea = pow(2.0, 2) * pow(tgamma(1.5), 2) / tgamma(2)
     static let unitIntervalLength = 2.0 * tgamma(1.5) / tgamma(1.5)
 
-    /// The radially symmetric 2-D kernel (p = 2 norm) of bandwidth 1 at distance `distance`.
-    static func radial2D(distance: Double) -> Double {
-        let h = realBandwidth(1)
-        let t = distance / h
-        let t2 = t * t
-        return t2 < 1 ? (1 - t2) / 0.5 / (h * h * unitDiscArea) : 0
+    /// The radially symmetric 2-D kernel (p = 2 norm) of bandwidth 1 at squared distance `squaredDistance`.
+    static func radial2D(squaredDistance: Double) -> Double {
+        let t2 = squaredDistance / (radialScale * radialScale)
+        return t2 < 1 ? (1 - t2) * radialNormaliser : 0
     }
+    private static let radialScale = realBandwidth(1)
+    private static let radialNormaliser = 1 / 0.5 / (radialScale * radialScale * unitDiscArea)
 
     /// The 1-D kernel of bandwidth `bw` at offset `x`.
     static func oneD(_ x: Double, bw: Double) -> Double {
@@ -90,13 +90,12 @@ struct KDEAxis {
     var sortedScaled: [Double]
     var bandwidth: Double
 
-    init(_ x: UnsafeBufferPointer<Double>, rule: BandwidthRule, sortScratch: inout [Double]) {
-        sortScratch.removeAll(keepingCapacity: true)
-        sortScratch.append(contentsOf: x)
-        sortScratch.sort()
-        let (centre, scale) = sortScratch.withUnsafeBufferPointer { ScreeningStatistics.robustCentreAndScale(sorted: $0) }
+    /// `sorter` is scratch for the (bucket) sort of `x`.
+    init(_ x: UnsafeBufferPointer<Double>, rule: BandwidthRule, sorter: inout BucketedSortedValues) {
+        sorter.build(x)
+        let (centre, scale) = sorter.withSorted { ScreeningStatistics.robustCentreAndScale(sorted: $0) }
         let robust = x.map { ($0 - centre) / scale }
-        let robustSorted = sortScratch.map { ($0 - centre) / scale }
+        let robustSorted = sorter.withSorted { $0.map { ($0 - centre) / scale } }
         bandwidth = robust.withUnsafeBufferPointer { r in robustSorted.withUnsafeBufferPointer { rule.bandwidth(values: r, sorted: $0) } }
         let h = bandwidth
         scaled = robust.map { $0 / h }
@@ -122,8 +121,8 @@ struct JointKDEScorer: FeatureScorer {
     init(outcome: Outcome, bandwidth: BandwidthRule, grid: Int) throws {
         self.grid = grid
         rule = bandwidth
-        var scratch = [Double]()
-        let axis = outcome.values.withUnsafeBufferPointer { KDEAxis($0, rule: bandwidth, sortScratch: &scratch) }
+        var sorter = BucketedSortedValues()
+        let axis = outcome.values.withUnsafeBufferPointer { KDEAxis($0, rule: bandwidth, sorter: &sorter) }
         outcomeBandwidth = axis.bandwidth
         outcomeGrid = LinearGrid.around(lo: axis.sortedScaled.first!, hi: axis.sortedScaled.last!, support: Epanechnikov.support(1), count: grid)
         let dx = outcomeGrid.step
@@ -144,7 +143,7 @@ struct JointKDEScorer: FeatureScorer {
 
     final class Worker: FeatureScoringWorker {
         let scorer: JointKDEScorer
-        var sortScratch = [Double]()
+        var sorter = BucketedSortedValues()
         var data = [Double]()
         var kernel = [Double]()
         var dataSpectrum = [Double]()
@@ -172,7 +171,7 @@ struct JointKDEScorer: FeatureScorer {
             let g = s.grid
             // A constant feature carries no information; the radial kernel would still give it a small positive MI.
             guard let first = x.first, x.contains(where: { $0 != first }) else { return FeatureScore(score: 0) }
-            let axis = KDEAxis(x, rule: s.rule, sortScratch: &sortScratch)
+            let axis = KDEAxis(x, rule: s.rule, sorter: &sorter)
             let gridB = LinearGrid.around(lo: axis.sortedScaled.first!, hi: axis.sortedScaled.last!, support: Epanechnikov.support(1), count: g)
             let dxA = s.outcomeGrid.step, dxB = gridB.step
             let halfB = Epanechnikov.halfWidth(support: Epanechnikov.support(1), step: dxB, intervals: g - 1)
@@ -195,7 +194,8 @@ struct JointKDEScorer: FeatureScorer {
             }
             // Linear binning of the (outcome, feature) pairs onto the grid (KDEpy's iterate_data_2D).
             data.withUnsafeMutableBufferPointer { d in
-                d.baseAddress!.update(repeating: 0, count: n0 * n1)
+                // Only the g rows the row transforms read (the inverse transform left the last feature's output there).
+                d.baseAddress!.update(repeating: 0, count: g * n1)
                 for i in 0..<x.count {
                     let a = s.outcomeBin[i], fa = s.outcomeFrac[i]
                     let t = (axis.scaled[i] - gridB.lower) / dxB
@@ -208,7 +208,7 @@ struct JointKDEScorer: FeatureScorer {
                 }
             }
             // The kernel on its own grid: even on both axes, so its spectrum (that of the kernel wrapped around the
-            // origin, which makes the circular convolution KDEpy's "same" mode) is the DCT-I of its first quadrant.
+            // origin, which makes the circular convolution KDEpy's "same" mode) follows from its first quadrant.
             let halfA = s.outcomeHalfWidth
             let offA = Epanechnikov.offsets(step: dxA, half: halfA), offB = Epanechnikov.offsets(step: dxB, half: halfB)
             let m1 = n1 / 2 + 1
@@ -219,7 +219,7 @@ struct JointKDEScorer: FeatureScorer {
                     let ua = offA[halfA + i]
                     for j in 0...halfB {
                         let ub = offB[halfB + j]
-                        k[i * quadrantColumns + j] = Epanechnikov.radial2D(distance: (ua * ua + ub * ub).squareRoot())
+                        k[i * quadrantColumns + j] = Epanechnikov.radial2D(squaredDistance: ua * ua + ub * ub)
                     }
                 }
                 kernelSpectrum.withUnsafeMutableBufferPointer { ks in
