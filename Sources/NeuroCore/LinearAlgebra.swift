@@ -23,7 +23,16 @@ extension Matrix {
     /// (A + Aᵀ)/2, removing rounding asymmetry before an eigendecomposition.
     public var symmetrized: Matrix {
         var out = self
-        for i in 0..<rows { for j in (i + 1)..<Swift.max(i + 1, cols) { let v = (self[i, j] + self[j, i]) / 2; out[i, j] = v; out[j, i] = v } }
+        let (r, c) = (rows, cols)
+        out.storage.withUnsafeMutableBufferPointer { o in
+            for i in 0..<r {
+                for j in (i + 1)..<Swift.max(i + 1, c) {
+                    let v = (o[i * c + j] + o[j * c + i]) / 2
+                    o[i * c + j] = v
+                    o[j * c + i] = v
+                }
+            }
+        }
         return out
     }
 

@@ -40,10 +40,27 @@ public enum SPD {
     }
 
     public static func meanEuclid(_ covs: [Matrix], weights: [Double]? = nil) throws -> Matrix {
-        let w = try normalizedWeights(weights, count: covs.count)
-        var m = Matrix(rows: covs[0].rows, cols: covs[0].cols)
-        for (c, wi) in zip(covs, w) { for k in m.storage.indices { m.storage[k] += wi * c.storage[k] } }
-        return m
+        weightedSum(covs, weights: try normalizedWeights(weights, count: covs.count))
+    }
+
+    /// Σ wᵢ Mᵢ over equally shaped matrices, in parallel over slices of the entries (each slice summed in matrix
+    /// order, so the result does not depend on the thread count). The Karcher iteration forms one per iteration.
+    static func weightedSum(_ matrices: [Matrix], weights: [Double]) -> Matrix {
+        var out = Matrix(rows: matrices[0].rows, cols: matrices[0].cols)
+        let count = out.storage.count
+        let slice = 4096
+        out.storage.withUnsafeMutableBufferPointer { o in
+            let target = UncheckedSendableBox(o.baseAddress!)
+            parallelFor((count + slice - 1) / slice) { s in
+                let lo = s * slice, hi = Swift.min(count, lo + slice)
+                for (m, wi) in zip(matrices, weights) {
+                    m.storage.withUnsafeBufferPointer { v in
+                        for k in lo..<hi { target.value[k] += wi * v[k] }
+                    }
+                }
+            }
+        }
+        return out
     }
 
     public static func meanLogEuclid(_ covs: [Matrix], weights: [Double]? = nil) throws -> Matrix {
@@ -63,8 +80,7 @@ public enum SPD {
             let logs = try withSingleThreadedBLAS {
                 try parallelMap(covs.indices) { try logm(Matrix.congruence(mm12, covs[$0])) }
             }
-            var j = Matrix(rows: m.rows, cols: m.cols)
-            for (l, wi) in zip(logs, w) { for k in j.storage.indices { j.storage[k] += wi * l.storage[k] } }
+            let j = weightedSum(logs, weights: w)
             m = Matrix.congruence(m12, try expm(nu * j))
             let crit = j.frobeniusNorm
             let h = nu * crit

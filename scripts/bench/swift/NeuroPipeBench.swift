@@ -19,6 +19,7 @@ import NeuroRiemann
 @main
 struct NeuroPipeBench {
     static func main() throws {
+        configureAllocatorForLargeBuffers()  // as the neuropipe CLI does at start-up
         let args = CommandLine.arguments
         if args.count == 8 && args[1] == "riemann" { try riemann(args); return }
         if args.count == 3 && args[1] == "hash" {  // content-hash throughput, then memoised re-checks
