@@ -99,3 +99,54 @@ struct ComplexFFTAndWisdomTests {
     #expect(picked.count == 19 && picked[0] == 1 && picked[7] == 8 && labels[picked[12]] == "T5")
     #expect { try ChannelOps.select1020(Array(labels.dropLast())) } throws: { ($0 as? InputError)?.message.contains("O2") == true }
 }
+
+/// Plans pick FFTW's SIMD variant for aligned arrays and the unaligned one otherwise; both must give the transform.
+struct AlignedPlanTests {
+    @Test func alignedAndMisalignedBuffersGiveTheSameSpectrum() throws {
+        let n = 96, howMany = 3
+        let plan = try RealFFTPlan.shared(n: n, howMany: howMany)
+        let x = (0..<(n * howMany)).map { sin(Double($0) * 0.37) + 0.01 * Double($0 % 11) }
+        // One extra leading Double shifts the data off FFTW's 16-byte alignment.
+        var aligned = x, shifted = [0.0] + x
+        var outAligned = [Double](repeating: 0, count: 2 * (n / 2 + 1) * howMany)
+        var outShifted = [Double](repeating: 0, count: 2 * (n / 2 + 1) * howMany + 1)
+        aligned.withUnsafeMutableBufferPointer { i in outAligned.withUnsafeMutableBufferPointer { plan.execute(i.baseAddress!, $0.baseAddress!) } }
+        shifted.withUnsafeMutableBufferPointer { i in outShifted.withUnsafeMutableBufferPointer { plan.execute(i.baseAddress! + 1, $0.baseAddress! + 1) } }
+        let reference = RealFFTPlanTests.dft(Array(x[0..<n]))
+        for k in 0...(n / 2) {
+            #expect(abs(outAligned[2 * k] - reference[k].0) < 1e-10 && abs(outAligned[2 * k + 1] - reference[k].1) < 1e-10)
+        }
+        for i in outAligned.indices { #expect(abs(outAligned[i] - outShifted[i + 1]) < 1e-12) }
+    }
+}
+
+/// The spectrum of an even 2-D kernel from its quadrant, against the direct 2-D DFT of the wrapped kernel.
+struct EvenKernelSpectrumTests {
+    @Test(arguments: [(12, 10, 4, 3), (16, 20, 9, 11), (8, 6, 5, 4)])
+    func matchesDirectDFT(n0: Int, n1: Int, rows: Int, columns: Int) throws {
+        let quadrant = (0..<(rows * columns)).map { 1 / (1 + Double($0 % 7)) + 0.1 * Double($0 / columns) }
+        var spectrum = [Double](repeating: 0, count: (n0 / 2 + 1) * (n1 / 2 + 1))
+        let plan = try EvenKernelSpectrum(n0: n0, n1: n1, quadrantRows: rows)
+        quadrant.withUnsafeBufferPointer { q in
+            spectrum.withUnsafeMutableBufferPointer { plan.compute(quadrant: q.baseAddress!, quadrantRows: rows, quadrantColumns: columns, spectrum: $0.baseAddress!) }
+        }
+        // The kernel wrapped around the origin of the n0 × n1 torus: k(i, j) = quadrant(|i|, |j|).
+        func kernel(_ a: Int, _ b: Int) -> Double {
+            let i = min(a, n0 - a), j = min(b, n1 - b)
+            return i < rows && j < columns ? quadrant[i * columns + j] : 0
+        }
+        for k in 0...(n0 / 2) {
+            for l in 0...(n1 / 2) {
+                var re = 0.0, im = 0.0
+                for a in 0..<n0 {
+                    for b in 0..<n1 {
+                        let angle = -2 * Double.pi * (Double(k * a) / Double(n0) + Double(l * b) / Double(n1))
+                        re += kernel(a, b) * cos(angle)
+                        im += kernel(a, b) * sin(angle)
+                    }
+                }
+                #expect(abs(spectrum[k * (n1 / 2 + 1) + l] - re) < 1e-10 && abs(im) < 1e-10, "(\(k), \(l))")
+            }
+        }
+    }
+}
