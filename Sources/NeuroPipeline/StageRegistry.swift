@@ -385,7 +385,7 @@ let convertStage = StageType(
 }
 
 let screenStage = StageType(
-    name: "screen", version: "1", level: .group,
+    name: "screen", version: "2", level: .group,
     summary: "Ranks a group table's features by association with a participants.tsv column (Pearson, binning, FFT-KDE or KSG mutual information).",
     inputs: [StagePort(name: "table", file: "", help: "group table with participant_id (e.g. concat-tables); long tables (rows per channel/band) are widened to feature[key]"),
              StagePort(name: "participants", file: "", help: "connect to `participants` (the dataset's participants.tsv)")],
