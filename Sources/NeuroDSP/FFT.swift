@@ -79,7 +79,6 @@ public final class RealFFTPlan: FFTWPlanHandle, @unchecked Sendable {
             let output = fftw_alloc_complex((n / 2 + 1) * howMany)
             defer { fftw_free(input); fftw_free(output) }
             var size = Int32(n)
-            // FFTW_UNALIGNED: execution on any caller buffer is valid, whatever its alignment.
             return fftw_plan_many_dft_r2c(1, &size, Int32(howMany), input, nil, 1, Int32(n), output, nil, 1, Int32(n / 2 + 1),
                                           flags)
         }
