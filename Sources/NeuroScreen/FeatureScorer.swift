@@ -94,15 +94,25 @@ extension ScreeningOptions {
     }
 }
 
-/// Pearson correlation with a centred outcome computed once.
+/// Pearson correlation with a centred outcome computed once. r is scale-invariant, so values whose sums or squares
+/// would overflow (say ±1e300) are divided by a power of two first (`ScreeningStatistics.overflowSafeScale`).
 struct PearsonScorer: FeatureScorer {
     let centred: [Double]
     let norm: Double
 
     init(outcome: Outcome) {
-        let mean = outcome.values.reduce(0, +) / Double(outcome.count)
-        centred = outcome.values.map { $0 - mean }
-        norm = centred.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        var (centred, norm) = outcome.values.withUnsafeBufferPointer { Self.centred($0, factor: 1) }
+        if !norm.isFinite, let scale = outcome.values.withUnsafeBufferPointer(ScreeningStatistics.overflowSafeScale) {
+            (centred, norm) = outcome.values.withUnsafeBufferPointer { Self.centred($0, factor: 1 / scale) }
+        }
+        (self.centred, self.norm) = (centred, norm)
+    }
+
+    /// The values times `factor`, centred, and their Euclidean norm.
+    static func centred(_ v: UnsafeBufferPointer<Double>, factor: Double) -> ([Double], Double) {
+        let mean = v.reduce(0) { $0 + $1 * factor } / Double(v.count)
+        let centred = v.map { $0 * factor - mean }
+        return (centred, centred.reduce(0) { $0 + $1 * $1 }.squareRoot())
     }
 
     func makeWorker() throws -> FeatureScoringWorker { Worker(scorer: self) }
@@ -112,22 +122,30 @@ struct PearsonScorer: FeatureScorer {
         init(scorer: PearsonScorer) { self.scorer = scorer }
 
         func score(_ x: UnsafeBufferPointer<Double>, feature: Int) -> FeatureScore {
-            var mean = 0.0
-            for v in x { mean += v }
-            mean /= Double(x.count)
-            var sxy = 0.0, sxx = 0.0
-            scorer.centred.withUnsafeBufferPointer { y in
-                for i in 0..<x.count {
-                    let d = x[i] - mean
-                    sxy += d * y[i]
-                    sxx += d * d
-                }
+            var (sxy, denominator) = moments(x, factor: 1)
+            if !(sxy.isFinite && denominator.isFinite), let scale = ScreeningStatistics.overflowSafeScale(x) {
+                (sxy, denominator) = moments(x, factor: 1 / scale)
             }
-            let denominator = sxx.squareRoot() * scorer.norm
             // A constant feature (or outcome) has no correlation: 0, where NumPy would return NaN.
             guard denominator > 0 else { return FeatureScore(score: 0, statistic: 0) }
             let r = max(-1, min(1, sxy / denominator))
             return FeatureScore(score: abs(r), statistic: r)
+        }
+
+        /// Σ (x·factor − mean)·y and ‖x·factor − mean‖·‖y‖ against the centred outcome.
+        private func moments(_ x: UnsafeBufferPointer<Double>, factor: Double) -> (Double, Double) {
+            var mean = 0.0
+            for v in x { mean += v * factor }
+            mean /= Double(x.count)
+            var sxy = 0.0, sxx = 0.0
+            scorer.centred.withUnsafeBufferPointer { y in
+                for i in 0..<x.count {
+                    let d = x[i] * factor - mean
+                    sxy += d * y[i]
+                    sxx += d * d
+                }
+            }
+            return (sxy, sxx.squareRoot() * scorer.norm)
         }
     }
 

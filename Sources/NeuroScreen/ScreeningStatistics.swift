@@ -28,15 +28,32 @@ public enum ScreeningStatistics {
     }
 
     /// Sample standard deviation with `ddof` (NumPy's two-pass algorithm: mean first, then squared deviations).
+    /// When the sum or the squares overflow although the values are finite (say ±1e300), the same passes run on
+    /// the values divided by a power of two above their largest magnitude (exact), and the result is scaled back.
     public static func standardDeviation(_ v: UnsafeBufferPointer<Double>, ddof: Int) -> Double {
         let n = v.count
         guard n > ddof else { return .nan }
-        var sum = 0.0
-        for x in v { sum += x }
-        let mean = sum / Double(n)
-        var ss = 0.0
-        for x in v { let d = x - mean; ss += d * d }
-        return (ss / Double(n - ddof)).squareRoot()
+        func twoPass(_ factor: Double) -> Double {
+            var sum = 0.0
+            for x in v { sum += x * factor }
+            let mean = sum / Double(n)
+            var ss = 0.0
+            for x in v { let d = x * factor - mean; ss += d * d }
+            return (ss / Double(n - ddof)).squareRoot()
+        }
+        let direct = twoPass(1)
+        if direct.isFinite { return direct }
+        guard let scale = overflowSafeScale(v) else { return direct }
+        return twoPass(1 / scale) * scale
+    }
+
+    /// A power of two at least the largest |v| (so dividing by it is exact and keeps sums and squares finite), or
+    /// nil when a value is not finite or all are 0.
+    static func overflowSafeScale(_ v: UnsafeBufferPointer<Double>) -> Double? {
+        var largest = 0.0
+        for x in v { largest = max(largest, abs(x)) }
+        guard largest.isFinite, largest > 0 else { return nil }
+        return Double(sign: .plus, exponent: largest.exponent + 1, significand: 1)
     }
 
     /// Birgé–Rozenholc number of equal-width bins on [min, max], D ∈ 2…99, as fastHDMI's `num_of_bins_cython`:

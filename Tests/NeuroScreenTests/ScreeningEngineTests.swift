@@ -71,6 +71,23 @@ func temporaryDirectory(_ name: String) throws -> String {
         #expect(a.scores == b.scores)
     }
 
+    /// Values near the top of the double range (±1e300) overflow sums of squares; Pearson and KSG are
+    /// scale-invariant and must score such a feature as they score it at unit scale, not as 0.
+    @Test func hugeMagnitudesScoreLikeUnitScale() throws {
+        let huge = Matrix(rows: data.matrix.rows, cols: data.matrix.cols, storage: data.matrix.storage.map { $0 * 1e300 })
+        #expect(huge.storage.allSatisfy { $0.isFinite })
+        for method in [ScreeningMethod.pearson, .ksg] {
+            let request = ScreeningRequest(options: ScreeningOptions(method: method))
+            let unit = try FeatureScreening.run(source: MatrixFeatureSource(data.matrix), outcome: Outcome(continuous: data.outcome), request: request)
+            let scaled = try FeatureScreening.run(source: MatrixFeatureSource(huge), outcome: Outcome(continuous: data.outcome.map { $0 * 1e300 }),
+                                                  request: request)
+            for (a, b) in zip(unit.scores, scaled.scores) { #expect(abs(a - b) <= 1e-9 * max(1, abs(a)), "\(method): \(a) vs \(b)") }
+            #expect(unit.scores[0] > 0.3, "\(method): the linear feature must stand out")
+        }
+        let sd = [1e300, -1e300, 1e300, -1e300].withUnsafeBufferPointer { ScreeningStatistics.standardDeviation($0, ddof: 0) }
+        #expect(sd == 1e300)
+    }
+
     /// Blocks are read one ahead in the background: a read error of a later block reaches the caller, and no read is
     /// still running (or starts) once `run` has returned.
     @Test func backgroundReadErrorsReachTheCallerAndNoReadOutlivesTheRun() throws {
