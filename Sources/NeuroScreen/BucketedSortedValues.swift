@@ -68,7 +68,12 @@ struct BucketedSortedValues {
     }
 
     @inline(__always)
-    private func bucket(_ v: Double) -> Int {
+    private func bucket(_ v: Double) -> Int { Self.bucket(v, lower: lower, inverseWidth: inverseWidth, buckets: buckets) }
+
+    /// The bucket of `v` among `buckets` of width 1/inverseWidth from `lower`, clamped to the first and last (NaN
+    /// to the first): the one place the bucketing is written, used when building and when counting.
+    @inline(__always)
+    static func bucket(_ v: Double, lower: Double, inverseWidth: Double, buckets: Int) -> Int {
         let t = (v - lower) * inverseWidth
         return !(t >= 0) ? 0 : (t >= Double(buckets - 1) ? buckets - 1 : Int(t))
     }
@@ -77,9 +82,6 @@ struct BucketedSortedValues {
     func withSorted<R>(_ body: (UnsafeBufferPointer<Double>) -> R) -> R {
         storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(start: $0.baseAddress! + 1, count: count)) }
     }
-
-    /// Number of values with |v − centre| ≤ radius (see `View.count`).
-    func count(centre: Double, radius: Double) -> Int { withView { $0.count(centre: centre, radius: radius) } }
 
     /// Runs `body` with a view over raw pointers (no per-query access checks on the arrays).
     func withView<R>(_ body: (View) -> R) -> R {
@@ -100,8 +102,7 @@ struct BucketedSortedValues {
 
         @inline(__always)
         private func bucket(_ v: Double) -> Int {
-            let t = (v - lower) * inverseWidth
-            return !(t >= 0) ? 0 : (t >= Double(buckets - 1) ? buckets - 1 : Int(t))
+            BucketedSortedValues.bucket(v, lower: lower, inverseWidth: inverseWidth, buckets: buckets)
         }
 
         /// Number of values with |v − centre| ≤ radius, each side tested as that difference (centre − v ≤ radius,

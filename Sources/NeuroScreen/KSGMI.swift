@@ -186,7 +186,7 @@ struct ChebyshevGrid {
 
         /// Max-norm distance from point `p` to its k-th nearest other point (∞ when there are not k others).
         /// The point itself is among the slots at distance 0, so the k + 1 smallest distances are kept and the last
-        /// is the k-th neighbour's. For k ≤ 3 they live in one SIMD4 register; otherwise `best` (scratch for k + 1
+        /// is the k-th neighbour's. For k ≤ 3 they live in four registers; otherwise `best` (scratch for k + 1
         /// values) holds them.
         @inline(__always)
         func kthDistance(of p: Int, k: Int, best: UnsafeMutablePointer<Double>) -> Double {
@@ -298,7 +298,8 @@ struct KSGDiscreteScorer: FeatureScorer {
             guard kept.count > 1 else { return FeatureScore(score: 0) }
             let all = kept.withUnsafeBufferPointer { BucketedSortedValues($0) }
             var sumK = 0.0, sumLabel = 0.0, sumM = 0.0
-            do {
+            // One raw-pointer view for all the counts (no array access checks per point).
+            all.withView { counts in
                 for c in members.indices where members[c].count > 1 {
                     let values = members[c].sorted()
                     let kc = min(s.k, values.count - 1)
@@ -311,7 +312,7 @@ struct KSGDiscreteScorer: FeatureScorer {
                             if gapLeft <= gapRight { radius = gapLeft; left -= 1 } else { radius = gapRight; right += 1 }
                         }
                         let r = radius > 0 ? radius.nextDown : 0
-                        sumM += s.digamma[all.count(centre: values[p], radius: r)]
+                        sumM += s.digamma[counts.count(centre: values[p], radius: r)]
                         sumK += s.digamma[kc]
                         sumLabel += s.digamma[values.count]
                     }
